@@ -22,4 +22,9 @@ d = { 'settings': { 'branch': 'main',
                               'convlab.data.mnist_path': ('data.html#mnist_path', 'convlab/data.py')},
             'convlab.kernels': { 'convlab.kernels._check_kernel_args': ('kernels.html#_check_kernel_args', 'convlab/kernels.py'),
                                  'convlab.kernels.apply_kernel': ('kernels.html#apply_kernel', 'convlab/kernels.py'),
-                                 'convlab.kernels.correlate2d': ('kernels.html#correlate2d', 'convlab/kernels.py')}}}
+                                 'convlab.kernels.correlate2d': ('kernels.html#correlate2d', 'convlab/kernels.py')},
+            'convlab.models': { 'convlab.models.conv': ('first_cnn.html#conv', 'convlab/models.py'),
+                                'convlab.models.conv_costs': ('first_cnn.html#conv_costs', 'convlab/models.py'),
+                                'convlab.models.receptive_field': ('first_cnn.html#receptive_field', 'convlab/models.py'),
+                                'convlab.models.show_receptive_field': ('first_cnn.html#show_receptive_field', 'convlab/models.py'),
+                                'convlab.models.simple_cnn': ('first_cnn.html#simple_cnn', 'convlab/models.py')}}}
