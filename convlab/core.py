@@ -5,12 +5,19 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/00_core.ipynb #a76aef37
+# %% ../nbs/00_core.ipynb #c7c9df09
 from .data import *
 from fastai.vision.all import *
+from .kernels import *
+from .arith import *
+from .models import *
+from .train import *
+from .norm import *
+from .hooks import *
 
-# %% ../nbs/00_core.ipynb #18770bf5
+# %% ../nbs/00_core.ipynb #65b4d904
 import fastai.vision.all as _fva
-import convlab.data as _data
-_lessons = (_data,)
+import convlab.data as _data, convlab.kernels as _kernels, convlab.arith as _arith, convlab.models as _models
+import convlab.train as _train, convlab.norm as _norm, convlab.hooks as _hooks
+_lessons = (_data, _kernels, _arith, _models, _train, _norm, _hooks)
 __all__ = sorted({n for n in vars(_fva) if not n.startswith('_')} | {n for m in _lessons for n in m.__all__})
