@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/00_core.ipynb #c7c9df09
+# %% ../nbs/00_core.ipynb #131708f4
 from .data import *
 from fastai.vision.all import *
 from .kernels import *
@@ -15,7 +15,7 @@ from .train import *
 from .norm import *
 from .hooks import *
 
-# %% ../nbs/00_core.ipynb #65b4d904
+# %% ../nbs/00_core.ipynb #b21e39cb
 import fastai.vision.all as _fva
 import convlab.data as _data, convlab.kernels as _kernels, convlab.arith as _arith, convlab.models as _models
 import convlab.train as _train, convlab.norm as _norm, convlab.hooks as _hooks
