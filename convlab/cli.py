@@ -18,8 +18,8 @@ RESULTS = ('metrics.json', 'color_dim.png', 'layer_stats.png', 'schedule.png', '
 def _check_args(bs, lr, epochs, schedule, norm, first_ks, data, seed, out):
     "Raise `ValueError` naming the bad option and what is allowed."
     import convlab.data  # first: it quiets fastai's import-time deprecation warnings
-    from convlab.norm import NORMS
-    from convlab.train import SCHEDULES
+    from convlab.batchnorm import NORMS
+    from convlab.stability import SCHEDULES
     for name, v in (('bs', bs), ('epochs', epochs), ('first-ks', first_ks)):
         if v < 1: raise ValueError(f'--{name} must be an integer >= 1, got {v}.')
     if not lr > 0: raise ValueError(f'--lr must be a number > 0, got {lr}.')
@@ -39,7 +39,7 @@ def _write_results(learn, tmp:Path, settings:dict, train_s:float):
     import matplotlib.pyplot as plt
     from torch import nn
     from fastai.callback.hook import ActivationStats
-    from convlab.train import final_metrics
+    from convlab.stability import final_metrics
     stats = learn.activation_stats
     convs = [i for i, m in enumerate(stats.modules) if isinstance(m, nn.Conv2d)]
     idx = convs[-2]  # the penultimate convolution, whatever norm layers sit between
@@ -83,7 +83,7 @@ def convlab_train(
     "Train the chapter's final learner (batch norm, 1cycle) on MNIST and write metrics.json, its plots and the exported learner to --out."
     _check_args(bs, lr, epochs, schedule, norm, first_ks, data, seed, out)
     from convlab.data import mnist_path
-    from convlab.norm import chapter_learner
+    from convlab.batchnorm import chapter_learner
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(out)

@@ -9,15 +9,15 @@ __all__ = []
 from .data import *
 from fastai.vision.all import *
 from .kernels import *
-from .arith import *
-from .models import *
-from .train import *
-from .norm import *
+from .conv2d import *
+from .first_cnn import *
+from .stability import *
+from .batchnorm import *
 from .hooks import *
 
 # %% ../nbs/00_core.ipynb #b21e39cb
 import fastai.vision.all as _fva
-import convlab.data as _data, convlab.kernels as _kernels, convlab.arith as _arith, convlab.models as _models
-import convlab.train as _train, convlab.norm as _norm, convlab.hooks as _hooks
-_lessons = (_data, _kernels, _arith, _models, _train, _norm, _hooks)
+import convlab.data as _data, convlab.kernels as _kernels, convlab.conv2d as _conv2d, convlab.first_cnn as _first_cnn
+import convlab.stability as _stability, convlab.batchnorm as _batchnorm, convlab.hooks as _hooks
+_lessons = (_data, _kernels, _conv2d, _first_cnn, _stability, _batchnorm, _hooks)
 __all__ = sorted({n for n in vars(_fva) if not n.startswith('_')} | {n for m in _lessons for n in m.__all__})

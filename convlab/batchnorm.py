@@ -6,9 +6,9 @@
 from __future__ import annotations
 import torch
 from torch import nn, Tensor
-from .arith import _positive_int
-from .models import conv, simple_cnn
-from .train import get_dls, fit_cnn
+from .conv2d import _positive_int
+from .first_cnn import conv, simple_cnn
+from .stability import get_dls, fit_cnn
 from fastai.torch_core import set_seed
 
 # %% auto #0

@@ -7,7 +7,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 import torch
 from .data import mnist_path
-from .arith import _positive_int
+from .conv2d import _positive_int
 from fastai.vision.all import (DataBlock, ImageBlock, PILImageBW, CategoryBlock, get_image_files, GrandparentSplitter,
                                parent_label, Normalize, aug_transforms, Learner, ActivationStats, accuracy, F, Path)
 

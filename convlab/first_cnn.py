@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_first_cnn.ipynb #2ddffbb8
 from __future__ import annotations
-from .arith import _positive_int
+from .conv2d import _positive_int
 import torch
 from torch import nn
 from fastai.layers import Flatten
