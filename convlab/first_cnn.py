@@ -4,9 +4,10 @@
 
 # %% ../nbs/04_first_cnn.ipynb #2ddffbb8
 from __future__ import annotations
-from .conv2d import _positive_int
 import torch
 from torch import nn
+import matplotlib.pyplot as plt
+from matplotlib.patches import Rectangle
 from fastai.layers import Flatten
 
 # %% auto #0
@@ -17,10 +18,11 @@ def conv(ni:int, # input channels
          nf:int, # output channels (filters)
          ks:int=3, # kernel size
          act:bool=True, # follow with a ReLU
+         bias:bool=True, # give the convolution a bias (not needed right before a norm layer)
         ) -> nn.Module:
     "A stride-2 convolution, padded by `ks//2`, followed by a ReLU unless `act=False` (fastbook's `conv`)."
-    _positive_int('ni', ni); _positive_int('nf', nf); _positive_int('ks', ks)
-    res = nn.Conv2d(ni, nf, stride=2, kernel_size=ks, padding=ks//2)
+    if min(ni, nf, ks) < 1: raise ValueError(f'ni, nf and ks must be >= 1, got ni={ni}, nf={nf}, ks={ks}.')
+    res = nn.Conv2d(ni, nf, stride=2, kernel_size=ks, padding=ks//2, bias=bias)
     return nn.Sequential(res, nn.ReLU()) if act else res
 
 # %% ../nbs/04_first_cnn.ipynb #9c01134c
@@ -31,69 +33,81 @@ def simple_cnn(n_out:int=2, # number of classes
                **kwargs, # passed to `layer`
               ) -> nn.Sequential:
     "fastbook's `simple_cnn`: stride-2 `layer`s from a 28×28 greyscale image down to `n_out` activations at 1×1, then `Flatten`."
-    _positive_int('n_out', n_out); _positive_int('first_ks', first_ks)
-    try: nfs = tuple(nfs)
-    except TypeError: raise ValueError(f'nfs must be a sequence of 4 channel counts, got {nfs!r}.') from None
     if len(nfs) != 4: raise ValueError(f'nfs must give 4 channel counts (28→14→7→4→2, then the output layer to 1×1), got {nfs!r}.')
-    for nf in nfs: _positive_int('each of nfs', nf)
-    chans = (1,) + nfs
-    layers = [layer(chans[i], chans[i+1], ks=first_ks if i == 0 else 3, **kwargs) for i in range(4)]
-    return nn.Sequential(*layers, layer(chans[-1], n_out, act=False, **kwargs), Flatten())
+    chans = (1, *nfs)
+    return nn.Sequential(*[layer(chans[i], chans[i+1], ks=first_ks if i == 0 else 3, **kwargs) for i in range(4)],
+                         layer(chans[-1], n_out, act=False, **kwargs), Flatten())
 
 # %% ../nbs/04_first_cnn.ipynb #69f15a88
 def conv_costs(model:nn.Module, # a model containing `nn.Conv2d` layers
                x:torch.Tensor, # an input batch, e.g. (1, 1, 28, 28)
               ) -> list:
-    "For each `nn.Conv2d` in `model`, in order: its output grid, parameters, and multiplications per image."
-    rows, hooks = [], []
+    "For each `nn.Conv2d` call in `model`'s forward pass: its output grid, parameters, and multiplications per image."
+    rows = []
     def hook(m, inp, out):
         rows.append(dict(layer=len(rows), in_grid=tuple(inp[0].shape[-2:]), out_grid=tuple(out.shape[-2:]),
                          params=sum(p.numel() for p in m.parameters()), mults=m.weight.numel() * out.shape[-2] * out.shape[-1]))
-    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
-    if not convs: raise ValueError(f'{type(model).__name__} has no nn.Conv2d layer to count.')
+    hooks, was_training = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)], model.training
     try:
-        hooks = [m.register_forward_hook(hook) for m in convs]
         with torch.no_grad(): model.eval()(x)
     finally:
         for h in hooks: h.remove()
+        model.train(was_training)
+    if not rows: raise ValueError(f'{type(model).__name__} ran no nn.Conv2d layer to count.')
     return rows
 
 # %% ../nbs/04_first_cnn.ipynb #e8cb5212
-def receptive_field(model:nn.Module, # a model whose `nn.Conv2d`/pooling layers run in the order `modules()` lists them
+def _pair(v): return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+def _rf_step(rf, jump, start, ks, s, p, d):
+    "One layer of the receptive-field recurrence, along one axis."
+    return rf + d*(ks-1)*jump, jump*s, start - p*jump
+
+def receptive_field(model:nn.Module, # convolutions, pooling, and layers that keep each position to itself (ReLU, norms, Flatten, ...)
+                    x:torch.Tensor|None=None, # an input to run the model on (default: one 28×28 image with the first conv's channels)
                    ) -> list:
-    "One dict per convolution or pooling layer of `model`, in order: kernel settings and the receptive field `rf`, `jump` and `start` (input pixels)."
-    rows, rf, jump, start = [], 1, 1, 0
-    for name, m in model.named_modules():
-        if not isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)): continue
-        pair = lambda v: v if isinstance(v, tuple) else (v, v)
-        ks, s, p = pair(m.kernel_size)[0], pair(m.stride)[0], pair(m.padding)[0]
-        d = pair(getattr(m, 'dilation', 1))[0]
-        if isinstance(p, str): raise ValueError(f"layer {name!r} uses padding={p!r}; give padding as a number.")
-        start, rf, jump = start - p*jump, rf + d*(ks-1)*jump, jump*s
-        rows.append(dict(name=name, ks=ks, stride=s, padding=p, dilation=d, rf=rf, jump=jump, start=start))
-    if not rows: raise ValueError(f'{type(model).__name__} has no nn.Conv2d or pooling layer.')
+    "For each convolution or pooling call in `model`'s forward pass, in order: its settings, and the receptive field `rf`, `jump` and `start` of its outputs in input pixels, as (rows, cols)."
+    if not any(isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) for m in model.modules()): raise ValueError(f'{type(model).__name__} has no nn.Conv2d or pooling layer.')
+    if x is None:
+        c = next((m.in_channels for m in model.modules() if isinstance(m, nn.Conv2d)), 1)
+        x = torch.zeros(1, c, 28, 28, device=next(model.parameters(), torch.zeros(0)).device)
+    names = {m: n for n, m in model.named_modules()}
+    rows, rf, jump, start = [], (1, 1), (1, 1), (0, 0)
+    def hook(m, inp, out):
+        nonlocal rf, jump, start
+        if isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+            if isinstance(m.padding, str): raise ValueError(f"layer {names[m]!r} uses padding={m.padding!r}; give padding as a number.")
+            ks, s, p, d = (_pair(getattr(m, a, 1)) for a in ('kernel_size', 'stride', 'padding', 'dilation'))
+            rf, jump, start = zip(*map(_rf_step, rf, jump, start, ks, s, p, d))
+            rows.append(dict(name=names[m], ks=ks, stride=s, padding=p, dilation=d, rf=rf, jump=jump, start=start))
+        elif inp[0].shape[-2:] != out.shape[-2:] and not (isinstance(m, (nn.Flatten, Flatten)) and inp[0].shape[-2:] == (1, 1)):
+            raise ValueError(f'receptive_field cannot follow layer {names[m]!r} ({type(m).__name__}): it maps a {tuple(inp[0].shape[-2:])} grid to '
+                             f'{tuple(out.shape[-2:])}. It knows nn.Conv2d and nn.MaxPool2d/AvgPool2d with numeric padding, and layers that keep the grid.')
+    hooks, was_training = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())], model.training
+    try:
+        with torch.no_grad(): model.eval()(x)   # eval: the run must not change batch norm's running statistics
+    finally:
+        for h in hooks: h.remove()
+        model.train(was_training)
     return rows
 
 # %% ../nbs/04_first_cnn.ipynb #e6ee8e51
 def show_receptive_field(im, # a 2D image (H, W)
                          model:nn.Module, # the model whose layers define the field
-                         layer:int, # index of the conv/pooling layer, as `receptive_field` lists them
+                         layer:int, # index of the conv/pooling call, as `receptive_field` lists them
                          row:int, # the activation's row in that layer's output
                          col:int, # the activation's column in that layer's output
                          ax=None, color='red', **kwargs):
     "Draw `im` and outline the input pixels that activation (`row`, `col`) of `layer` can see."
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
     rfs = receptive_field(model)
-    if not -len(rfs) <= layer < len(rfs): raise ValueError(f'layer must be in [0, {len(rfs)-1}] (the model has {len(rfs)} conv/pooling layers), got {layer}.')
-    r = rfs[layer]
-    h, w = im.shape[-2:]
-    t, l = r['start'] + row*r['jump'], r['start'] + col*r['jump']
+    if not -len(rfs) <= layer < len(rfs): raise ValueError(f'layer must be in [0, {len(rfs)-1}] (the model runs {len(rfs)} conv/pooling layers), got {layer}.')
+    r, (h, w) = rfs[layer], im.shape[-2:]
+    (t, l), (rh, rw) = (s + i*j for s, i, j in zip(r['start'], (row, col), r['jump'])), r['rf']
     if not (0 <= row and 0 <= col and t < h and l < w): raise ValueError(f'activation ({row}, {col}) of layer {layer} lies outside the {h}x{w} image.')
     if ax is None: _, ax = plt.subplots(figsize=(3, 3))
     ax.imshow(im, cmap='Greys', **kwargs); ax.axis('off')
-    t0, l0, t1, l1 = max(t, 0), max(l, 0), min(t + r['rf'], h), min(l + r['rf'], w)
+    t0, l0, t1, l1 = max(t, 0), max(l, 0), min(t + rh, h), min(l + rw, w)
     ax.add_patch(Rectangle((l0 - 0.5, t0 - 0.5), l1 - l0, t1 - t0, fill=False, color=color, lw=2))
-    seen = f"{r['rf']}×{r['rf']} px" + ('' if (t1-t0, l1-l0) == (r['rf'], r['rf']) else f', {t1-t0}×{l1-l0} inside the image')
+    seen = f"{rh}×{rw} px" + ('' if (t1-t0, l1-l0) == (rh, rw) else f', {t1-t0}×{l1-l0} inside the image')
     ax.set_title(f"layer {layer}, activation ({row},{col}): {seen}", fontsize=8)
     return ax

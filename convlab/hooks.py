@@ -6,6 +6,7 @@
 from __future__ import annotations
 from functools import partial
 import torch
+import matplotlib.pyplot as plt
 from torch import nn
 from fastcore.basics import store_attr
 from fastcore.foundation import L
@@ -18,15 +19,13 @@ __all__ = ['ScratchHook', 'ScratchHooks', 'ScratchActivationStats', 'plot_near_z
 
 # %% ../nbs/08_hooks.ipynb #b0a87dfb
 class ScratchHook:
-    "A forward hook on `m` calling `f(hook, module, input, output)`; `hook.stored` keeps what `f` stores."
+    "A forward hook on `m` calling `f(hook, module, input, output)`; `hook.stored` keeps what `f` stores. Remove it with `remove()` or a `with` block."
     def __init__(self, m:nn.Module, f):
-        if not isinstance(m, nn.Module): raise ValueError(f'can only hook an nn.Module, got {type(m).__name__}.')
+        if not isinstance(m, nn.Module): raise TypeError(f'can only hook an nn.Module, got {type(m).__name__}.')
         self.stored, self.handle = None, m.register_forward_hook(partial(f, self))
-    def remove(self):
-        if self.handle is not None: self.handle.remove(); self.handle = None
+    def remove(self): self.handle.remove()
     def __enter__(self): return self
     def __exit__(self, *args): self.remove()
-    def __del__(self): self.remove()
 
 # %% ../nbs/08_hooks.ipynb #d8871448
 class ScratchHooks(list):
@@ -72,14 +71,12 @@ class ScratchActivationStats(Callback):
 
     def color_dim(self, idx:int, figsize=(10, 5), ax=None):
         "The 'colourful dimension' plot of layer `idx`: a histogram per batch, zero at the bottom."
-        import matplotlib.pyplot as plt
         if ax is None: _, ax = plt.subplots(figsize=figsize)
         ax.imshow(self.hist(idx), origin='lower'); ax.axis('off')
         return ax
 
     def plot_layer_stats(self, idx:int):
         "Mean, std and % near zero of layer `idx` against the batch number."
-        import matplotlib.pyplot as plt
         _, axs = plt.subplots(1, 3, figsize=(12, 3))
         for o, ax, title in zip(self.layer_stats(idx), axs, ('mean', 'std', '% near zero')): ax.plot(o); ax.set_title(title)
         return axs
@@ -88,7 +85,6 @@ class ScratchActivationStats(Callback):
 def plot_near_zero(stats, # an `ActivationStats` or `ScratchActivationStats` after training
                    ax=None, title=None):
     "One line per hooked layer: the fraction of its outputs that are near zero (≤ 0.05), against the batch number."
-    import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(6, 3))
     for i, m in enumerate(stats.modules): ax.plot(stats.layer_stats(i)[2], label=f'{i}: {type(m).__name__}')
     ax.set_ylim(0, 1); ax.set_xlabel('batch'); ax.set_ylabel('near zero'); ax.legend(fontsize=7)

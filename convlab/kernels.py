@@ -29,36 +29,28 @@ diag2_edge = tensor([[ 1,-1, 0],
                      [ 0, 0, 1]]).float()
 
 # %% ../nbs/02_kernels.ipynb #98adc680
-def _check_2d(name, t):
-    "Raise `ValueError` unless `t` is a 2D tensor."
-    if not isinstance(t, Tensor) or t.ndim != 2:
-        raise ValueError(f'{name} must be a 2D tensor (height, width), got {type(t).__name__} with shape {tuple(getattr(t, "shape", ()))}.')
-
-def _check_kernel_args(im, row, col, kernel):
-    _check_2d('im', im); _check_2d('kernel', kernel)
-    kh, kw = kernel.shape
-    if kh % 2 == 0 or kw % 2 == 0: raise ValueError(f'kernel must have an odd height and width so it has a centre pixel, got {kh}x{kw}.')
-    h, w = im.shape
-    if not (kh//2 <= row < h - kh//2 and kw//2 <= col < w - kw//2):
-        raise ValueError(f'a {kh}x{kw} kernel centred at (row={row}, col={col}) does not fit in a {h}x{w} image: '
-                         f'row must be in [{kh//2}, {h - kh//2 - 1}] and col in [{kw//2}, {w - kw//2 - 1}].')
-
 def apply_kernel(im:Tensor, # a 2D image, (height, width)
                  row:int, # the row of the centre pixel
                  col:int, # the column of the centre pixel
                  kernel:Tensor, # a 2D kernel with odd sides
                 ) -> Tensor:
     "The kernel applied to the window of `im` centred at (`row`, `col`): a scalar, as `F.conv2d` computes it (cross-correlation)."
-    _check_kernel_args(im, row, col, kernel)
+    if im.ndim != 2 or kernel.ndim != 2: raise ValueError(f'im and kernel must be 2D tensors (height, width), got shapes {tuple(im.shape)} and {tuple(kernel.shape)}.')
     dr, dc = kernel.shape[0]//2, kernel.shape[1]//2
-    return (im[row-dr:row+dr+1, col-dc:col+dc+1] * kernel).sum()
+    window = im[row-dr:row+dr+1, col-dc:col+dc+1]
+    if window.shape != kernel.shape: raise ValueError(_misfit(im, row, col, kernel))
+    return (window * kernel).sum()
+
+def _misfit(im, row, col, kernel):
+    (h, w), (kh, kw) = im.shape, kernel.shape
+    return (f'a {kh}x{kw} kernel needs odd sides, and its centre where the whole window fits: in a {h}x{w} image row must be '
+            f'in [{kh//2}, {h - kh//2 - 1}] and col in [{kw//2}, {w - kw//2 - 1}]; got ({row}, {col}).')
 
 # %% ../nbs/02_kernels.ipynb #9e10f598
 def correlate2d(im:Tensor, # a 2D image
                 kernel:Tensor, # a 2D kernel with odd sides, no larger than `im`
                ) -> Tensor:
     "Every valid position of `kernel` over `im`, one `apply_kernel` at a time (a Python loop)."
-    _check_2d('im', im); _check_2d('kernel', kernel)
-    (kh, kw), (h, w) = kernel.shape, im.shape
-    if kh > h or kw > w: raise ValueError(f'a {kh}x{kw} kernel is larger than the {h}x{w} image.')
-    return tensor([[apply_kernel(im, i, j, kernel) for j in range(kw//2, w - kw//2)] for i in range(kh//2, h - kh//2)])
+    (h, w), (dr, dc) = im.shape[-2:], (kernel.shape[0]//2, kernel.shape[1]//2)
+    if kernel.shape[0] > h or kernel.shape[1] > w: raise ValueError(f'a {tuple(kernel.shape)} kernel is larger than the {h}x{w} image.')
+    return tensor([[apply_kernel(im, i, j, kernel) for j in range(dc, w - dc)] for i in range(dr, h - dr)])

@@ -4,30 +4,42 @@
 
 # %% ../nbs/06_stability.ipynb #6fa763a7
 from __future__ import annotations
+import math
 from contextlib import nullcontext
 import torch
-from .data import mnist_path
-from .conv2d import _positive_int
-from fastai.vision.all import (DataBlock, ImageBlock, PILImageBW, CategoryBlock, get_image_files, GrandparentSplitter,
-                               parent_label, Normalize, aug_transforms, Learner, ActivationStats, accuracy, F, Path)
+from torch import nn
+from fastai.vision.all import (DataBlock, ImageBlock, PILImageBW, CategoryBlock, GrandparentSplitter, parent_label, Normalize,
+                               aug_transforms, Learner, ActivationStats, CrossEntropyLossFlat, accuracy, Path)
+from .data import mnist_path, image_files
+from .first_cnn import conv, simple_cnn
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'get_dls', 'fit_cnn', 'final_metrics']
+__all__ = ['SCHEDULES', 'get_dls', 'chapter_cnn', 'fit_cnn', 'final_metrics']
 
 # %% ../nbs/06_stability.ipynb #58dbf3a3
 def get_dls(bs:int=64, # batch size
             path=None, # a folder in `URLs.MNIST`'s layout (default: the bundled digits, `mnist_path()`)
             aug:bool=False, # add small random rotations and zooms to the training batches
            ):
-    "`DataLoaders` for ten-digit MNIST in `training|testing` folders, normalized."
-    _positive_int('bs', bs)
+    "`DataLoaders` for ten-digit MNIST in `training|testing` folders, normalized, in a fixed file order."
     path = Path(path) if path is not None else mnist_path()
+    if not isinstance(bs, int) or bs < 1: raise ValueError(f'bs must be an int >= 1, got {bs!r}.')
     if not (path/'training').is_dir() or not (path/'testing').is_dir():
         raise ValueError(f"{path} is not in URLs.MNIST's layout: it needs 'training' and 'testing' folders (try mnist_path()).")
     tfms = [*aug_transforms(do_flip=False, max_rotate=10, max_zoom=1.1, max_warp=0, p_lighting=0), Normalize()] if aug else [Normalize()]
-    return DataBlock((ImageBlock(cls=PILImageBW), CategoryBlock), get_items=get_image_files,
-                     splitter=GrandparentSplitter('training', 'testing'), get_y=parent_label,
-                     batch_tfms=tfms).dataloaders(path, bs=bs, num_workers=0)  # in-process: as fast for 28×28 digits, and no worker processes
+    dls = DataBlock((ImageBlock(cls=PILImageBW), CategoryBlock), get_items=image_files, splitter=GrandparentSplitter('training', 'testing'),
+                    get_y=parent_label, batch_tfms=tfms).dataloaders(path, bs=bs, num_workers=0)  # in-process: as fast for 28×28 digits
+    if len(dls.train) == 0:
+        raise ValueError(f'bs={bs} is larger than the {len(dls.train_ds)} training images, so an epoch has no full batch to train on '
+                         f'(fastai drops the last partial one): use bs <= {len(dls.train_ds)}.')
+    return dls
+
+# %% ../nbs/06_stability.ipynb #55eda578
+def chapter_cnn(first_ks:int=5, # kernel size of the first convolution
+                layer=conv, # builds each layer, as in `simple_cnn`
+               ) -> nn.Sequential:
+    "The chapter's ten-digit CNN: `simple_cnn` with 8, 16, 32 and 64 filters and a 5×5 first kernel."
+    return simple_cnn(10, (8, 16, 32, 64), first_ks=first_ks, layer=layer)
 
 # %% ../nbs/06_stability.ipynb #90d4f3a3
 SCHEDULES = ('fit', 'one_cycle')
@@ -43,13 +55,13 @@ def fit_cnn(dls, # `DataLoaders`, e.g. from `get_dls`
             n_threads:int|None=1, # torch CPU threads while training (None: leave torch's setting as it is)
            ) -> Learner:
     "Train `model` on `dls` with cross-entropy and accuracy, recording `ActivationStats`; return the `Learner`."
-    _positive_int('epochs', epochs)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0: raise ValueError(f'lr must be a number > 0, got {lr!r}.')
+    if not isinstance(epochs, int) or epochs < 1: raise ValueError(f'epochs must be an int >= 1, got {epochs!r}.')
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < math.inf: raise ValueError(f'lr must be a finite number > 0, got {lr!r}.')
     if schedule not in SCHEDULES: raise ValueError(f'schedule={schedule!r} is not one of {SCHEDULES}.')
-    learn = Learner(dls, model, loss_func=F.cross_entropy, metrics=accuracy,
-                    cbs=[ActivationStats(with_hist=with_hist)] + list(cbs or []))
+    if n_threads is not None and (not isinstance(n_threads, int) or n_threads < 1): raise ValueError(f'n_threads must be an int >= 1 or None, got {n_threads!r}.')
+    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=[ActivationStats(with_hist=with_hist), *(cbs or [])])
     prev = torch.get_num_threads()
-    if n_threads is not None: _positive_int('n_threads', n_threads); torch.set_num_threads(n_threads)
+    if n_threads is not None: torch.set_num_threads(n_threads)
     try:
         with (learn.no_bar() if quiet else nullcontext()), (learn.no_logging() if quiet else nullcontext()):
             if schedule == 'fit': learn.fit(epochs, lr)
