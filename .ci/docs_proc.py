@@ -41,8 +41,11 @@ def main(names):
                 ok = False
                 cause = e.__cause__ or e.__context__
                 why = f'{e}'.strip() + (f'\n    -> {type(cause).__name__}: {cause}' if cause else '')
-        mixed = sum('containing imports and other code' in str(w.message) for w in ws)
-        note = f' ({mixed} cell(s) mix imports with other code: nbdev re-runs them in the docs build)' if mixed else ''
+        mixed = [str(w.message) for w in ws if 'containing imports and other code' in str(w.message)]
+        firsts = [next((l for l in m.split('---')[1].splitlines() if l.strip() and not l.startswith('#|')), '?')[:90]
+                  for m in mixed if m.count('---') >= 2]
+        note = (f' ({len(mixed)} cell(s) mix imports with other code; nbdev re-runs them whole in the docs build: '
+                + '; '.join(repr(f) for f in firsts) + ')') if mixed else ''
         secs = time.perf_counter() - t0
         if ok: passed += 1; print(f'PASS {nb_path.name} {secs:.1f} s{note}', flush=True)
         else:  failed += 1; print(f'FAIL {nb_path.name} {secs:.1f} s{note}:\n    ' + why.replace('\n', '\n    '), flush=True)
