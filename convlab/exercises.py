@@ -11,7 +11,7 @@ from torch import nn, tensor, Tensor
 from fastcore.basics import store_attr, camel2snake
 
 # %% auto #0
-__all__ = ['EXERCISES', 'NOT_YET', 'same', 'see', 'Exercise', 'check']
+__all__ = ['EXERCISES', 'same', 'Exercise', 'check']
 
 # %% ../nbs/11_exercises.ipynb #79cc33d8
 class _Raised:
@@ -45,9 +45,9 @@ def same(a, # the learner's answer
 
 # %% ../nbs/11_exercises.ipynb #20b86fbf
 EXERCISES = {}
-NOT_YET = 'not attempted yet: replace the `...` with your answer, then run the cell again.'
+_NOT_YET = 'not attempted yet: replace the `...` with your answer, then run the cell again.'
 
-def see(nb:str, # a lesson notebook, e.g. '03_conv2d'
+def _see(nb:str, # a lesson notebook, e.g. '03_conv2d'
         anchor:str='', # a heading's anchor in it
        ) -> str:
     "A markdown link to lesson `nb`, at heading `anchor`."
@@ -62,7 +62,8 @@ def _size(v):
     "How big an input is, to report the smallest one that fails."
     if isinstance(v, dict): return _size(list(v.values()))
     if isinstance(v, Tensor): return v.numel()
-    if isinstance(v, (list, tuple, str)): return len(v) + sum(_size(o) for o in v if not isinstance(v, str))
+    if isinstance(v, str): return len(v)
+    if isinstance(v, (list, tuple)): return len(v) + sum(map(_size, v))
     return abs(_num(v)) if _num(v) is not None else 0
 
 def _show(v):
@@ -111,14 +112,14 @@ class Exercise:
 
     def judge(self, a) -> tuple:
         "`(True, why)` if `a` is right, `(False, hint)` if it is wrong, `(None, ...)` if it is not attempted yet."
-        if a is None or a is Ellipsis: return None, NOT_YET
+        if a is None or a is Ellipsis: return None, _NOT_YET
         if not self.cases:
             if self.same(a, self.solution): return True, self.ok
             return False, self._why(lambda w: self.same(a, w)) or self._hint(a)
         if not callable(a): return False, f'expected a function: define `{self.answer}`, then pass `{self.fname}`.'
         cs, refs = self.examples
         outs = [_call(a, c) for c in cs]
-        if all(o is None for o in outs): return None, NOT_YET
+        if all(o is None for o in outs): return None, _NOT_YET
         bad = [i for i, (o, r) in enumerate(zip(outs, refs)) if not self.same(o, r)]
         if not bad: return True, f'right on all {len(cs)} cases. {self.ok}'
         i = bad[0]
@@ -152,14 +153,14 @@ def _grid(**ranges): return [dict(zip(ranges, vs)) for vs in itertools.product(*
 
 # %% ../nbs/11_exercises.ipynb #9270ab8f
 _l = '02_kernels'
-_at_pixel, _edges = see(_l, 'a-kernel-applied-at-one-pixel'), see(_l, 'edge-kernels')
+_at_pixel, _edges = _see(_l, 'a-kernel-applied-at-one-pixel'), _see(_l, 'edge-kernels')
 
 Exercise('kernel_on_zeros', _l,
     "What does the `top_edge` kernel give when it is applied at the centre of a 3×3 patch of zeros? Give the value itself.",
     'zeros_answer', 0,
     wrong=[(torch.zeros(3, 3), f'This is the “a matrix of zeros” misconception: at one position a kernel multiplies the 9 pixels '
                                f'by its 9 values and *adds* the products, so it gives one number, not a matrix. See {_at_pixel}.')],
-    ok='a kernel at one position gives one number, and here every product is 0.',
+    ok='A kernel at one position gives one number, and here every product is 0.',
     hint=f'Multiply each pixel by the kernel value over it, then add the 9 products. See {_at_pixel}.')
 
 def _windows():
@@ -184,10 +185,10 @@ Exercise('apply_kernel', _l,
             f'Rows and columns are swapped: `im[r, c]` takes the row first. See {_at_pixel}.'),
            (lambda im, row, col, kernel: (im[row-1:row+2, col-1:col+2] * kernel.flip(0, 1)).sum(),
             f'You flipped the kernel. That is the mathematician\'s convolution, but `F.conv2d` does not flip: it computes a '
-            f'cross-correlation. See {see(_l, "convolution-or-cross-correlation")}.'),
+            f'cross-correlation. See {_see(_l, "convolution-or-cross-correlation")}.'),
            (lambda im, row, col, kernel: (im[row-1:row+2, col-1:col+2] * kernel).mean(),
             f'You averaged the 9 products; a kernel adds them up. See {_at_pixel}.')],
-    ok='one multiply-and-add per pixel of the window, as `apply_kernel` does.',
+    ok='One multiply-and-add per pixel of the window, as `apply_kernel` does.',
     hint=f'Take the 3×3 window `im[row-1:row+2, col-1:col+2]`, multiply it by the kernel, and add everything up. See {_at_pixel}.',
     cases=_windows)
 
@@ -223,7 +224,7 @@ Exercise('bottom_edge', _l,
                   f'swap which row is positive. See {_edges}.'),
            (_top.T, f'That responds to left edges: transposing a kernel swaps its rows and columns, turning a top-edge kernel '
                     f'into a left-edge one. See {_edges}.')],
-    ok='it is positive on a bright-over-dark edge, negative on the opposite edge, and 0 on flat patches and vertical edges.',
+    ok='It is positive on a bright-over-dark edge, negative on the opposite edge, and 0 on flat patches and vertical edges.',
     hint=_edge_hint, same=_same_edge)
 
 def _images():
@@ -232,7 +233,7 @@ def _images():
                  kernel=torch.randint(-2, 3, (3, 3)).float()) for _ in range(60)]
 
 _win = lambda im, i, j, k: (im[i-1:i+2, j-1:j+2] * k).sum()
-_grid_map = see(_l, 'the-whole-grid-with-a-nested-list-comprehension')
+_grid_map = _see(_l, 'the-whole-grid-with-a-nested-list-comprehension')
 Exercise('nested_comprehension', _l,
     "Write `my_correlate2d(im, kernel)` with a nested list comprehension. It should apply a 3×3 `kernel` at every pixel "
     "of `im` where the kernel fits, like the 26×26 edge map of a 28×28 digit. It should work for an image of any size. "
@@ -244,7 +245,7 @@ Exercise('nested_comprehension', _l,
            (lambda im, kernel: tensor([[_win(im, i, j, kernel) for j in range(1, im.shape[1]-2)] for i in range(1, im.shape[0]-2)]),
             f'One position short on each side: a 3×3 kernel fits centred on rows 1 to h-2, so that is `range(1, h-1)` '
             f'(`range(1, 27)` for 28 rows). See {_grid_map}.')],
-    ok='the outer loop makes the rows and the inner loop the columns, over every position where the kernel fits.',
+    ok='The outer loop makes the rows and the inner loop the columns, over every position where the kernel fits.',
     hint=f'Loop over the rows in the outer comprehension and over the columns in the inner one, using the image\'s own shape. See {_grid_map}.',
     cases=_images)
 
@@ -258,8 +259,8 @@ Exercise('diag_on_flat', _l,
 
 # %% ../nbs/11_exercises.ipynb #8472389a
 _l = '03_conv2d'
-_psd, _layout = see(_l, 'padding-stride-and-dilation'), see(_l, 'the-weight-layout-is-out-in-kh-kw')
-_batch = see(_l, 'a-batch-of-kernels-on-a-batch-of-images')
+_psd, _layout = _see(_l, 'padding-stride-and-dilation'), _see(_l, 'the-weight-layout-is-out-in-kh-kw')
+_batch = _see(_l, 'a-batch-of-kernels-on-a-batch-of-images')
 
 def _conv_sizes():
     cs = [c for c in _grid(n=range(1, 10), ks=range(1, 5), stride=range(1, 4), padding=range(3), dilation=range(1, 4))
@@ -286,7 +287,7 @@ Exercise('conv_out_size_dilation', _l,
             f'PyTorch rounds down: a kernel position that would hang over the edge is dropped, so use floor division `//`. See {_psd}.'),
            (lambda n, ks, stride=1, padding=0, dilation=1: (n + 2*padding - dilation*(ks-1) - 1)//stride,
             f'Count the first position too: the formula ends in `+ 1`. See {_psd}.')],
-    ok='a dilated kernel spans `dilation*(ks-1) + 1` pixels, and the positions it can take are counted with floor division.',
+    ok='A dilated kernel spans `dilation*(ks-1) + 1` pixels, and the positions it can take are counted with floor division.',
     hint=f'First work out how many pixels the dilated kernel spans, then how many stride steps fit in the padded input. See {_psd}.',
     cases=_conv_sizes)
 
@@ -324,10 +325,10 @@ Exercise('out_channels', _l,
            (3, f'This is the “a channel is a colour” misconception: the output has one channel per kernel, not per colour. See '
                f'{_batch}.'),
            (64, f'64 is the batch size N, axis 0. Axis 1 counts the channels. See {_batch}.')],
-    ok='one channel per kernel: the edge maps of all four edge kernels.',
+    ok='One channel per kernel: the edge maps of all four edge kernels.',
     hint=f'`edge_kernels` has shape (4, 1, 3, 3). See {_batch}.')
 
-_mm = see(_l, 'a-convolution-is-a-matrix-multiplication')
+_mm = _see(_l, 'a-convolution-is-a-matrix-multiplication')
 Exercise('conv_matrix_shape', _l,
     "Written as one matrix multiplication `M @ x.flatten()`, a 3×3 kernel over a 5×5 image (no padding, stride 1) needs a "
     "matrix `M`. What shape is `M`?",
@@ -336,12 +337,12 @@ Exercise('conv_matrix_shape', _l,
                      f'position and a column per input pixel. See {_mm}.'),
            ((9, 9), f'`M` needs a column for every input pixel (25), because its zeros stand for pixels a window does not cover. See {_mm}.'),
            ((25, 25), f'Without padding a 3×3 kernel fits in only 3×3 = 9 positions of a 5×5 image: one row of `M` each. See {_mm}.')],
-    ok='one row per output position (3×3) and one column per input pixel (5×5). Most entries are fixed zeros and the rest repeat the 9 kernel values.',
+    ok='One row per output position (3×3) and one column per input pixel (5×5). Most entries are fixed zeros and the rest repeat the 9 kernel values.',
     hint=f'Count the output positions and the input pixels. See {_mm}.')
 
 # %% ../nbs/11_exercises.ipynb #75e36c30
 _l = '04_first_cnn'
-_counts, _rfs = see(_l, 'counting-parameters-and-multiplications'), see(_l, 'receptive-fields')
+_counts, _rfs = _see(_l, 'counting-parameters-and-multiplications'), _see(_l, 'receptive-fields')
 
 def _layer_sizes():
     rng = random.Random(0)
@@ -385,7 +386,7 @@ Exercise('conv_mults', _l,
             f'Biases are added, not multiplied: count the weights only (parameters minus biases). See {_counts}.'),
            (lambda n, ni, nf, ks=3: (n//2)**2 * ni*nf*ks*ks,
             f'A padded stride-2 layer rounds *up*: 7 → 4, not 3. Use the output-size formula `(n + 2*pad - ks)//2 + 1`. See {_counts}.')],
-    ok='the weights times the positions of the *output* grid: each output activation uses every weight once.',
+    ok='The weights times the positions of the *output* grid: each output activation uses every weight once.',
     hint=f'Each output activation takes `ni*ks*ks` multiplications per output channel; how many output positions are there? See {_counts}.',
     cases=_mult_sizes)
 
@@ -416,7 +417,7 @@ Exercise('receptive_field', _l,
             f'by the stride. See {_rfs}.'),
            (lambda layers: math.prod(ks for ks, s in layers),
             f'Receptive fields grow by adding, not multiplying: each layer adds `(ks-1)*jump` pixels. See {_rfs}.')],
-    ok='each layer adds `(ks-1)*jump` pixels, and the jump is the product of the strides before it.',
+    ok='Each layer adds `(ks-1)*jump` pixels, and the jump is the product of the strides before it.',
     hint=f'Keep two numbers as you go through the layers: the field\'s width and the jump between neighbouring activations. See {_rfs}.',
     cases=_stacks)
 
@@ -432,10 +433,10 @@ Exercise('rf_two_stride2', _l,
            (5, f'This ignores the first layer\'s stride: the second layer combines 3 activations that sit 2 input pixels apart. '
                f'See {_rfs}.'),
            (9, f'Receptive fields grow by adding, not multiplying: 3 + (3-1)·2. See {_rfs}.')],
-    ok='the second layer combines 3×3 activations of the first, 2 pixels apart, each seeing 3 pixels: 2·2 + 3 = 7.',
+    ok='The second layer combines 3×3 activations of the first, 2 pixels apart, each seeing 3 pixels: 2·2 + 3 = 7.',
     hint=f'The second layer combines 3 activations of the first per side. How far apart are they, and how much does each one see? See {_rfs}.')
 
-_flat = see(_l, 'why-a-plain-stack-of-convolutions-doesnt-classify')
+_flat = _see(_l, 'why-a-plain-stack-of-convolutions-doesnt-classify')
 Exercise('flatten_shape', _l,
     "A batch holding *one* digit reaches the end of `simple_cnn` as a tensor of shape (1, 2, 1, 1). What shape does "
     "`Flatten()` turn it into?",
@@ -449,13 +450,13 @@ Exercise('flatten_shape', _l,
 
 # %% ../nbs/11_exercises.ipynb #a0ba3ce3
 _l = '05_color'
-_cconv = see(_l, 'a-colour-convolution')
+_cconv = _see(_l, 'a-colour-convolution')
 
 Exercise('color_weight_shape', _l,
     "A convolution turns an RGB image into 7 output channels with 3×3 kernels. What shape is its weight? Give a tuple.",
     'color_weight', (7, 3, 3, 3),
     wrong=[((3, 7, 3, 3), f'This is the “weights are (in, out, kH, kW)” misconception: PyTorch puts the *output* channels first. '
-                          f'See {see("03_conv2d", "the-weight-layout-is-out-in-kh-kw")}.'),
+                          f'See {_see("03_conv2d", "the-weight-layout-is-out-in-kh-kw")}.'),
            ((7, 3, 3), f'This is the “one kernel for all colours” misconception: each output channel has a *separate* 3×3 '
                        f'kernel for each input channel, so (7, 3, 3, 3). See {_cconv}.'),
            ((3, 3, 3), f'That is one output channel\'s weight: a 3×3 kernel per input channel. There are 7 output channels. See {_cconv}.')],
@@ -469,7 +470,7 @@ Exercise('color_out_channels', _l,
                 f'*summed* into one number, so there is one output per output channel: 7. See {_cconv}.'),
            (3, f'This is the “a channel is a colour” misconception: the output has one channel per output kernel, not per colour. See {_cconv}.'),
            (1, f'Each of the 7 output channels gives its own map. See {_cconv}.')],
-    ok='each output channel sums its three per-colour products into one map: 7 maps.',
+    ok='Each output channel sums its three per-colour products into one map: 7 maps.',
     hint=f'The second argument of `nn.Conv2d` is the number of output channels. See {_cconv}.')
 
 def _color_windows():
@@ -494,7 +495,7 @@ Exercise('color_conv_at', _l,
             f'Don\'t forget the bias: one per output channel, added once. See {_cconv}.'),
            (lambda x, w, b: (x*w).sum((1, 2)).mean() + b,
             f'The channels\' products are summed, not averaged. See {_cconv}.')],
-    ok='window times kernel, summed over every channel and position, plus the bias. That is what `F.conv2d` does.',
+    ok='Window times kernel, summed over every channel and position, plus the bias. That is what `F.conv2d` does.',
     hint=f'Multiply each channel of the window by its own kernel, add up everything, and add the bias. See {_cconv}.',
     cases=_color_windows)
 
@@ -503,22 +504,22 @@ Exercise('color_tensor_rank', _l,
     "colour image, and for a greyscale one? Give a tuple `(colour, grey)`.",
     'ranks', (3, 3),
     wrong=[((3, 1), f'This is the “rank counts the colours” misconception: rank is the number of *axes*, not the number of '
-                    f'channels. Both are (C, H, W), with C = 3 or C = 1. See {see(_l)}.'),
+                    f'channels. Both are (C, H, W), with C = 3 or C = 1. See {_see(_l)}.'),
            ((3, 2), f'A greyscale image can be a rank-2 grid, as in the kernels lesson, but `image2tensor` keeps the channel '
-                    f'axis: (1, H, W). See {see(_l)}.'),
-           ((4, 4), f'That counts a batch axis; a single image has none. See {see(_l)}.')],
-    ok='both are (C, H, W): three axes, with C = 3 for colour and C = 1 for grey.',
-    hint=f'Count the axes: channels, height, width. See {see(_l)}.')
+                    f'axis: (1, H, W). See {_see(_l)}.'),
+           ((4, 4), f'That counts a batch axis; a single image has none. See {_see(_l)}.')],
+    ok='Both are (C, H, W): three axes, with C = 3 for colour and C = 1 for grey.',
+    hint=f'Count the axes: channels, height, width. See {_see(_l)}.')
 
 Exercise('nchw_w', _l,
     "Batches of images reach PyTorch in the NCHW layout. What does the W stand for? Give one word.",
     'w_means', 'width',
     wrong=[('weight', f'This is the “W is for weight” misconception, from one study note: NCHW is the layout of the *input*, '
-                      f'and its W is the width. The weights have their own layout, (out, in, kH, kW). See {see(_l)}.'),
+                      f'and its W is the width. The weights have their own layout, (out, in, kH, kW). See {_see(_l)}.'),
            ('weights', f'This is the “W is for weight” misconception, from one study note: NCHW is the layout of the *input*, '
-                       f'and its W is the width. See {see(_l)}.')],
+                       f'and its W is the width. See {_see(_l)}.')],
     ok='N batch size, C channels, H height, W width.',
-    hint=f'N is the batch size, C the channels, H the height. See {see(_l)}.')
+    hint=f'N is the batch size, C the channels, H the height. See {_see(_l)}.')
 
 # %% ../nbs/11_exercises.ipynb #b15f8179
 _l = '06_stability'
@@ -530,11 +531,11 @@ Exercise('layer_stats_xaxis', _l,
     "(c) the epoch  (d) the value of the activations",
     'xaxis', 'b',
     wrong=[('a', f'This is the “x-axis = number of activations” misconception: `ActivationStats` adds one record after every '
-                 f'training batch, so the x-axis counts batches. See {see(_l, "the-baseline-fails")}.'),
-           ('c', f'There is one point per *batch*: the one-epoch baseline already has 62 points. See {see(_l, "the-baseline-fails")}.'),
+                 f'training batch, so the x-axis counts batches. See {_see(_l, "the-baseline-fails")}.'),
+           ('c', f'There is one point per *batch*: the one-epoch baseline already has 62 points. See {_see(_l, "the-baseline-fails")}.'),
            ('d', f'The plots show a mean, a standard deviation and a fraction against time; values are on the y-axis. '
-                 f'See {see(_l, "the-baseline-fails")}.')],
-    ok='one record per training batch: the x-axis is training progress.', hint=_abc)
+                 f'See {_see(_l, "the-baseline-fails")}.')],
+    ok='One record per training batch: the x-axis is training progress.', hint=_abc)
 
 Exercise('color_dim_column', _l,
     "One *column* of pixels in a `color_dim` plot is:\n\n"
@@ -542,10 +543,10 @@ Exercise('color_dim_column', _l,
     "for one batch  (c) one layer of the model  (d) one channel of the layer",
     'column', 'b',
     wrong=[('a', f'This is the “a column is a bin” misconception: a bin followed through training is a *row*. Each column is '
-                 f'one batch\'s histogram, with zero at the bottom. See {see(_l, "the-colourful-dimension")}.'),
-           ('c', f'One `color_dim` plot shows one layer (chosen by its index); its columns are batches. See {see(_l, "the-colourful-dimension")}.'),
-           ('d', f'The histogram pools all the layer\'s activations in the batch, every channel together. See {see(_l, "the-colourful-dimension")}.')],
-    ok='each column is one batch\'s histogram (log scale, zero at the bottom); time runs from left to right.', hint=_abc)
+                 f'one batch\'s histogram, with zero at the bottom. See {_see(_l, "the-colourful-dimension")}.'),
+           ('c', f'One `color_dim` plot shows one layer (chosen by its index); its columns are batches. See {_see(_l, "the-colourful-dimension")}.'),
+           ('d', f'The histogram pools all the layer\'s activations in the batch, every channel together. See {_see(_l, "the-colourful-dimension")}.')],
+    ok='Each column is one batch\'s histogram (log scale, zero at the bottom); time runs from left to right.', hint=_abc)
 
 def _n_items():
     rng = random.Random(0)
@@ -558,16 +559,16 @@ Exercise('n_updates', _l,
     'my_n_updates(n_items, bs, epochs=1)', lambda n_items, bs, epochs=1: n_items//bs * epochs,
     wrong=[(lambda n_items, bs, epochs=1: -(-n_items//bs) * epochs,
             f'fastai *drops* the last partial batch of the training set, so 4,000 digits at batch size 64 are 62 steps, not 63. '
-            f'See {see(_l, "ten-digits")}.'),
+            f'See {_see(_l, "ten-digits")}.'),
            (lambda n_items, bs, epochs=1: n_items*epochs/bs,
-            f'Steps are whole batches, and fastai drops the last partial one: use floor division. See {see(_l, "ten-digits")}.'),
+            f'Steps are whole batches, and fastai drops the last partial one: use floor division. See {_see(_l, "ten-digits")}.'),
            (lambda n_items, bs, epochs=1: n_items//bs,
-            f'Every epoch takes its own steps: multiply by `epochs`. See {see(_l, "bigger-batches")}.')],
-    ok='whole batches per epoch (the last partial one dropped), times the epochs. A bigger batch gives fewer, more accurate steps.',
-    hint=f'Count the whole batches in one epoch, then multiply by the epochs. See {see(_l, "bigger-batches")}.',
+            f'Every epoch takes its own steps: multiply by `epochs`. See {_see(_l, "bigger-batches")}.')],
+    ok='Whole batches per epoch (the last partial one dropped), times the epochs. A bigger batch gives fewer, more accurate steps.',
+    hint=f'Count the whole batches in one epoch, then multiply by the epochs. See {_see(_l, "bigger-batches")}.',
     cases=_n_items)
 
-_first = see(_l, 'a-deeper-cnn-with-a-larger-first-kernel')
+_first = _see(_l, 'a-deeper-cnn-with-a-larger-first-kernel')
 Exercise('first_kernel', _l,
     "The ten-digit `simple_cnn` starts with a convolution from 1 channel to 8. With `first_ks=3`, how many numbers does it "
     "take in at each position, and how many does it give out? Give `(n_in, n_out)`.",
@@ -584,14 +585,14 @@ Exercise('one_cycle_start', _l,
     "What learning rate does the very first batch use?",
     'first_lr', 0.06/25,
     wrong=[(0.06, f'0.06 is the *peak*, reached after the warm-up. 1cycle starts low, because big steps from random weights can '
-                  f'send the activations to zero for good. See {see(_l, "cycle-training")}.'),
-           (0, f'1cycle starts low, but not at zero: the first batch already takes a step. See {see(_l, "cycle-training")}.')],
-    ok="fastai's 1cycle starts at `lr_max/div` with `div=25`: 0.0024. It warms up to 0.06, then anneals far below the start.",
-    hint=f'Look at `learn.recorder.plot_sched()` in the lesson: where does the learning rate start? See {see(_l, "cycle-training")}.')
+                  f'send the activations to zero for good. See {_see(_l, "cycle-training")}.'),
+           (0, f'1cycle starts low, but not at zero: the first batch already takes a step. See {_see(_l, "cycle-training")}.')],
+    ok="1cycle in fastai starts at `lr_max/div`, with `div=25`: 0.0024. It warms up to 0.06, then anneals far below the start.",
+    hint=f'Look at `learn.recorder.plot_sched()` in the lesson: where does the learning rate start? See {_see(_l, "cycle-training")}.')
 
 # %% ../nbs/11_exercises.ipynb #fb8adcd1
 _l = '07_batchnorm'
-_bn = see(_l, 'batch-norm-from-scratch')
+_bn = _see(_l, 'batch-norm-from-scratch')
 
 Exercise('bn_params', _l,
     "What are the trainable parameters of a batch normalization layer? Give their names, e.g. `{'name1', 'name2'}`.",
@@ -603,7 +604,7 @@ Exercise('bn_params', _l,
            ({'mean', 'var'}, f'The mean and variance are computed from each batch, not trained. See {_bn}.'),
            ({'gamma', 'beta', 'running_mean', 'running_var'}, f'Only gamma and beta are trainable. The running statistics are '
                                                                f'buffers, updated without gradients. See {_bn}.')],
-    ok='a scale and a shift per channel (PyTorch calls them `weight` and `bias`). They let the network undo the normalization where that helps.',
+    ok='A scale and a shift per channel (PyTorch calls them `weight` and `bias`). They let the network undo the normalization where that helps.',
     hint=f'Two per channel, a scale and a shift. See {_bn}.',
     same=lambda a, b: same(a, b) or (b == {'gamma', 'beta'} and same(a, {'weight', 'bias'})))
 
@@ -614,7 +615,7 @@ Exercise('bn_param_count', _l,
                 f'parameters. Only gamma and beta are trained, one of each per channel. See {_bn}.'),
            (2, f'gamma and beta are per *channel*: 16 of each. See {_bn}.'),
            (16, f'There are two per channel, gamma *and* beta. See {_bn}.')],
-    ok='gamma and beta, 16 channels each.',
+    ok='Gamma and beta, 16 channels each.',
     hint=f'Count gamma and beta for each of the 16 channels. See {_bn}.')
 
 def _bn_batches():
@@ -645,10 +646,10 @@ Exercise('batchnorm_train', _l,
             f'and spatial axes (N, H, W). See {_bn}.'),
            (_bn_over((2, 3)),
             f'You normalized each image\'s channel on its own: that is instance norm. Batch norm averages over the batch axis '
-            f'too, over (N, H, W). See {see(_l, "conv-with-normalization")}.'),
+            f'too, over (N, H, W). See {_see(_l, "conv-with-normalization")}.'),
            (_bn_over((1, 2, 3)),
             f'You normalized each image on its own: that is layer norm. Batch norm averages each channel over (N, H, W). '
-            f'See {see(_l, "conv-with-normalization")}.'),
+            f'See {_see(_l, "conv-with-normalization")}.'),
            (_bn_over((0, 2, 3), unbiased=True),
             f'In training, batch norm divides by the *biased* variance (divide by n): `x.var(..., unbiased=False)`. The unbiased '
             f'one only goes into the running average. See {_bn}.'),
@@ -657,7 +658,7 @@ Exercise('batchnorm_train', _l,
            (lambda x, gamma, beta, eps=1e-5: x / math.sqrt(1 + eps) * gamma[:, None, None] + beta[:, None, None],
             f'You used the running statistics (a fresh layer\'s mean 0 and variance 1): that is evaluation. In training, batch '
             f'norm uses the batch\'s own statistics. See {_bn}.')],
-    ok="each channel normalized with its batch mean and biased variance over (N, H, W), then scaled and shifted: `nn.BatchNorm2d` in training.",
+    ok="Each channel normalized with its batch mean and biased variance over (N, H, W), then scaled and shifted: `nn.BatchNorm2d` in training.",
     hint=f'For each channel: the mean and variance over (N, H, W), normalize, then `* gamma + beta`. See {_bn}.',
     cases=_bn_batches)
 
@@ -694,11 +695,11 @@ Exercise('bn_eval_stats', _l,
            ('c', f'This is the “gamma and beta normalize” misconception: gamma and beta scale and shift *after* normalizing. They '
                  f'are trained parameters, not statistics. See {_bn}.'),
            ('d', f'It still normalizes, with the running statistics, and then applies gamma and beta. See {_bn}.')],
-    ok='the running averages from training, so one image gets the same answer alone or in any batch.', hint=_abc)
+    ok='The running averages from training, so one image gets the same answer alone or in any batch.', hint=_abc)
 
 # %% ../nbs/11_exercises.ipynb #b17542c9
 _l = '08_hooks'
-_stats = see(_l, 'activationstats-from-scratch')
+_stats = _see(_l, 'activationstats-from-scratch')
 
 Exercise('callback_attr', _l,
     "Write `my_cb_attr(cls_name)`: the attribute of the `Learner` under which fastai stores a callback of class `cls_name`. "
@@ -712,7 +713,7 @@ Exercise('callback_attr', _l,
             f'Drop the `Callback` suffix: `TrainEvalCallback` is `learn.train_eval`. See {_stats}.'),
            (lambda cls_name: cls_name.lower(),
             f'Words are joined by underscores (snake_case): `ActivationStats` is `learn.activation_stats`. See {_stats}.')],
-    ok='snake_case, without the `Callback` suffix: `learn.activation_stats`, `learn.train_eval`, `learn.scratch_activation_stats`.',
+    ok='In snake_case, without the `Callback` suffix: `learn.activation_stats`, `learn.train_eval`, `learn.scratch_activation_stats`.',
     hint=f'`ActivationStats` → `activation_stats`, `TrainEvalCallback` → `train_eval`. See {_stats}.',
     same=lambda a, b: type(a) == type(b) and a == b,   # names are case-sensitive
     cases=lambda: [dict(cls_name=n) for n in ('Recorder', 'ActivationStats', 'TrainEvalCallback', 'ProgressCallback', 'MixUp',
@@ -737,7 +738,7 @@ Exercise('near_zero', _l,
             f'The threshold is *at most* 0.05: `<=`, not `<`. See {_stats}.'),
            (lambda acts: (acts <= 0.05).float().mean() * 100,
             f'Give a fraction between 0 and 1, not a percentage. See {_stats}.')],
-    ok='every value ≤ 0.05, negatives included, since the ReLU that follows makes all of them 0.',
+    ok='Every value ≤ 0.05, negatives included, since the ReLU that follows makes all of them 0.',
     hint=f'Count the values ≤ 0.05 and divide by how many there are. See {_stats}.',
     cases=_acts)
 
@@ -767,9 +768,9 @@ Exercise('hook_input', _l,
     'my_hook(mod, inp, out)', lambda mod, inp, out: tuple(inp[0].shape),
     wrong=[(lambda mod, inp, out: tuple(inp.shape),
             f'`inp` is a *tuple* of the module\'s positional inputs, even when there is only one: the tensor is `inp[0]`. '
-            f'See {see(_l)}.'),
+            f'See {_see(_l)}.'),
            (lambda mod, inp, out: tuple(out.shape),
-            f'That is the shape of the *output*; the input is the second argument, a tuple: `inp[0]`. See {see(_l)}.')],
-    ok='a forward hook gets `(module, inputs, output)`, and the inputs come as a tuple.',
-    hint=f'The hook receives `(module, input, output)`; look at what `input` is. See {see(_l)}.',
+            f'That is the shape of the *output*; the input is the second argument, a tuple: `inp[0]`. See {_see(_l)}.')],
+    ok='A forward hook gets `(module, inputs, output)`, and the inputs come as a tuple.',
+    hint=f'The hook receives `(module, input, output)`; look at what `input` is. See {_see(_l)}.',
     cases=_hook_calls)
