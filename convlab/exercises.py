@@ -30,7 +30,7 @@ def _words(s:str): return re.sub(r'\W', '', re.sub(r'^\s*(the|a|an)\s+', '', s.l
 def same(a, # the learner's answer
          b, # the expected answer
         ) -> bool:
-    "Is `a` the answer `b`? Numbers and tensors to about 1e-4, sequences item by item, sets in any order, strings ignoring case."
+    "Is `a` the answer `b`? Whole numbers exactly, others and tensors to about 1e-4, sequences item by item, sets in any order, strings ignoring case."
     try:
         if isinstance(a, _Raised) or isinstance(b, _Raised): return a == b
         if isinstance(b, Tensor):
@@ -39,6 +39,7 @@ def same(a, # the learner's answer
         if isinstance(b, str): return isinstance(a, str) and _words(a) == _words(b)
         if isinstance(b, (set, frozenset)): return isinstance(a, (set, frozenset, list, tuple)) and sorted(map(_words, a)) == sorted(map(_words, b))
         if isinstance(b, (list, tuple)): return isinstance(a, (list, tuple)) and len(a) == len(b) and all(map(same, a, b))
+        if isinstance(_num(b), numbers.Integral): return _num(a) is not None and _num(a) == _num(b)   # counts and sizes: exactly
         if _num(b) is not None: return _num(a) is not None and math.isclose(_num(a), _num(b), rel_tol=1e-4, abs_tol=1e-6)
         return a == b
     except Exception: return False
