@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_exercises.ipynb #031fd62f
 from __future__ import annotations
-import functools, itertools, math, numbers, random, re
+import copy, functools, itertools, math, numbers, random, re
 import torch
 import torch.nn.functional as F
 from torch import nn, tensor, Tensor
@@ -55,8 +55,8 @@ def _see(nb:str, # a lesson notebook, e.g. '03_conv2d'
     return f"[{nb}]({nb}.ipynb{'#' + anchor if anchor else ''})"
 
 def _call(f, case:dict):
-    "`f` called with the values of `case` (tensors copied), or the error it raised."
-    try: return f(*[v.clone() if isinstance(v, Tensor) else v for v in case.values()])
+    "`f` called with copies of the values of `case`, or the error it raised."
+    try: return f(*[v.clone() if isinstance(v, Tensor) else copy.deepcopy(v) if isinstance(v, list) else v for v in case.values()])
     except Exception as e: return _Raised(e)
 
 def _size(v):
