@@ -647,10 +647,10 @@ Exercise('batchnorm_train', _l,
             f'and spatial axes (N, H, W). See {_bn}.'),
            (_bn_over((2, 3)),
             f'You normalized each image\'s channel on its own: that is instance norm. Batch norm averages over the batch axis '
-            f'too, over (N, H, W). See {_see(_l, "conv-with-normalization")}.'),
+            f'too, over (N, H, W). See {_bn}.'),
            (_bn_over((1, 2, 3)),
             f'You normalized each image on its own: that is layer norm. Batch norm averages each channel over (N, H, W). '
-            f'See {_see(_l, "conv-with-normalization")}.'),
+            f'See {_bn}.'),
            (_bn_over((0, 2, 3), unbiased=True),
             f'In training, batch norm divides by the *biased* variance (divide by n): `x.var(..., unbiased=False)`. The unbiased '
             f'one only goes into the running average. See {_bn}.'),
@@ -732,21 +732,21 @@ Exercise('near_zero', _l,
     'my_near_zero(acts)', lambda acts: (acts <= 0.05).float().mean(),
     wrong=[(lambda acts: (acts.abs() <= 0.05).float().mean(),
             f'This is the “near zero means small” slip: fastai hooks the layer *before* its ReLU and counts every value ≤ 0.05, '
-            f'negatives included, because after the ReLU all of them are 0. See {_stats}.'),
+            f'negatives included. The ReLU turns the negatives into 0. See {_stats}.'),
            (lambda acts: (acts == 0).float().mean(),
-            f'Near zero is everything ≤ 0.05, negatives included: the ReLU turns all of them into 0. See {_stats}.'),
+            f'Near zero is every value ≤ 0.05, negatives included, not only exact zeros. See {_stats}.'),
            (lambda acts: (acts < 0.05).float().mean(),
             f'The threshold is *at most* 0.05: `<=`, not `<`. See {_stats}.'),
            (lambda acts: (acts <= 0.05).float().mean() * 100,
             f'Give a fraction between 0 and 1, not a percentage. See {_stats}.')],
-    ok='Every value ≤ 0.05, negatives included, since the ReLU that follows makes all of them 0.',
+    ok='Every value ≤ 0.05, negatives included: after the ReLU that follows, each is 0 or at most 0.05.',
     hint=f'Count the values ≤ 0.05 and divide by how many there are. See {_stats}.',
     cases=_acts)
 
 Exercise('n_hooks', _l,
-    "`ActivationStats` is attached to `simple_cnn(10, (8, 16, 32, 64), first_ks=5, layer=conv_norm)`, whose five layers "
-    "are each a convolution, then batch norm, then (except the last) a ReLU, followed by `Flatten`. How many modules "
-    "does it hook?",
+    "`ActivationStats` is attached to `simple_cnn(10, (8, 16, 32, 64), first_ks=5, layer=conv_norm)`. Each of its five "
+    "layers holds a convolution and a batch norm, all but the last also a ReLU, and `Flatten` comes at the end. How many "
+    "modules does it hook?",
     'n_hooked', 10,
     wrong=[(5, f'It hooks every module *with parameters*, and the batch-norm layers have them (gamma and beta). So that is the '
                f'5 convolutions and the 5 batch norms. See {_stats}.'),
