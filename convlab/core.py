@@ -14,4 +14,5 @@ from .first_cnn import *
 from .stability import *
 from .batchnorm import *
 from .hooks import *
+from .exercises import *
 __all__ = sorted(n for n in dir() if not n.startswith('_'))   # everything imported above (nbdev's own list is empty here)
