@@ -26,13 +26,12 @@ def get_dls(bs:int=64, # batch size
     if not isinstance(bs, int) or bs < 1: raise ValueError(f'bs must be an int >= 1, got {bs!r}.')
     if not (path/'training').is_dir() or not (path/'testing').is_dir():
         raise ValueError(f"{path} is not in URLs.MNIST's layout: it needs 'training' and 'testing' folders (try mnist_path()).")
+    n = len(image_files(path/'training'))
+    if bs > n: raise ValueError(f'bs={bs} is larger than the {n} training images: fastai drops the last partial batch, so an epoch '
+                                f'would have nothing to train on; use bs <= {n}.')
     tfms = [*aug_transforms(do_flip=False, max_rotate=10, max_zoom=1.1, max_warp=0, p_lighting=0), Normalize()] if aug else [Normalize()]
-    dls = DataBlock((ImageBlock(cls=PILImageBW), CategoryBlock), get_items=image_files, splitter=GrandparentSplitter('training', 'testing'),
+    return DataBlock((ImageBlock(cls=PILImageBW), CategoryBlock), get_items=image_files, splitter=GrandparentSplitter('training', 'testing'),
                     get_y=parent_label, batch_tfms=tfms).dataloaders(path, bs=bs, num_workers=0)  # in-process: as fast for 28×28 digits
-    if len(dls.train) == 0:
-        raise ValueError(f'bs={bs} is larger than the {len(dls.train_ds)} training images, so an epoch has no full batch to train on '
-                         f'(fastai drops the last partial one): use bs <= {len(dls.train_ds)}.')
-    return dls
 
 # %% ../nbs/06_stability.ipynb #55eda578
 def chapter_cnn(first_ks:int=5, # kernel size of the first convolution
