@@ -8,7 +8,7 @@ repository first on PYTHONPATH), opens each notebook, runs it with Run > Run All
 every code cell ran, no error output, every plot rendered as a loaded <img>, every explorer cell
 rendered as live widgets, and moving a slider of each explorer redraws its picture. Saves
 screenshots to SCREENSHOT_DIR (default /tmp/convlab-screens). Tears down the server and its kernels.
-Installs nothing: it needs Debian's `chromium` (or $CHROMIUM) and `pip install playwright`.
+Installs nothing: it needs Chromium (Debian's `chromium`, or Chrome, or $CHROMIUM) and `pip install playwright`.
 Exit status 0 when every check passes, 1 when one fails, 2 when the browser or Playwright is missing.
 """
 import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
@@ -17,7 +17,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 EXPLORER_CALL = re.compile(r'^\s*\w+_explorer\(.*\)\s*(#.*)?$')   # a cell that ends by showing an explorer
 t_start = time.time()
-failures = []
+failures, saved = [], []
+
+def shot(target, path):
+    "Screenshot `target` (a page or an element) to `path`, and remember its name."
+    target.screenshot(path=str(path)); saved.append(path.name)
 
 def log(msg): print(f'[{time.time() - t_start:5.1f}s] {msg}', flush=True)
 def check(ok, what):
@@ -27,7 +31,7 @@ def check(ok, what):
 
 def find_browser():
     "The Chromium executable and Playwright's sync API, or a clear message and exit status 2."
-    exe = os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('chromium-browser')
+    exe = os.environ.get('CHROMIUM') or next(filter(None, map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome'))), None)
     try: from playwright.sync_api import sync_playwright
     except ImportError: sync_playwright = None
     if exe and sync_playwright: return exe, sync_playwright
@@ -158,14 +162,14 @@ def check_notebook(page, name, nb, shots, timeout):
     want = sum(1 for c in code_cells if ''.join(c['source']).strip() and EXPLORER_CALL.match(''.join(c['source']).strip().splitlines()[-1]))
     views = panel.locator('.jp-OutputArea-output > .jupyter-widgets.widget-vbox')
     check(views.count() == want, f'{name}: every explorer rendered as live widgets ({views.count()} of {want})')
-    page.screenshot(path=str(shots/f'nb-{Path(name).stem}.png'))
+    shot(page, shots/f'nb-{Path(name).stem}.png')
     for i in range(views.count()):
         w = views.nth(i)
         w.scroll_into_view_if_needed()
         img = w.locator('.widget-image').first
         ok = img.evaluate('i => i.complete && i.naturalWidth > 0')
         check(ok and w.locator('.widget-slider, .widget-dropdown').count() > 0, f'{name}: explorer {i+1} shows a picture and controls')
-        w.screenshot(path=str(shots/f'{Path(name).stem}-explorer{i+1}.png'))
+        shot(w, shots/f'{Path(name).stem}-explorer{i+1}.png')
         before = img.get_attribute('src')
         label = move_slider(w)
         try:
@@ -173,7 +177,7 @@ def check_notebook(page, name, nb, shots, timeout):
             moved = True
         except Exception: moved = False
         check(moved, f'{name}: explorer {i+1}: moving its "{label}" slider redraws the picture')
-        if moved: w.screenshot(path=str(shots/f'{Path(name).stem}-explorer{i+1}-moved.png'))
+        if moved: shot(w, shots/f'{Path(name).stem}-explorer{i+1}-moved.png')
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -220,7 +224,7 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     took = time.time() - t_start
     print(f"browser test: {'FAILED' if failures else 'passed'} in {took:.0f} s; screenshots in {shots}: "
-          + ', '.join(sorted(f.name for f in shots.glob('*.png'))))
+          + ', '.join(saved))
     for f in failures: print('  failed:', f)
     sys.exit(1 if failures else 0)
 
