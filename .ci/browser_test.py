@@ -15,7 +15,7 @@ import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-EXPLORER_CALL = re.compile(r'^\s*\w+_explorer\(.*\)\s*(#.*)?$')   # a cell that ends by showing an explorer
+EXPLORER_CALL = re.compile(r'^\s*(\w+_explorer)\(.*\)\s*(#.*)?$')   # a cell that ends by showing an explorer
 t_start = time.time()
 failures, saved = [], []
 
@@ -66,12 +66,9 @@ def start_lab(tmp, root, port, token):
         try:
             urllib.request.urlopen(f'{url}/api/status?token={token}', timeout=2); return proc, url
         except OSError: time.sleep(0.5)
+    if proc.poll() is None: os.killpg(proc.pid, signal.SIGKILL); proc.wait(5)
     print((tmp/'lab.log').read_text()[-3000:])
     raise RuntimeError('JupyterLab did not start (its log is above)')
-
-def api(url, token, path, method='GET'):
-    req = urllib.request.Request(f'{url}{path}?token={token}', method=method)
-    with urllib.request.urlopen(req, timeout=10) as r: return json.loads(r.read() or b'null')
 
 def own_processes(tmp):
     "PIDs of processes whose command line mentions `tmp`: the server's kernels (their connection files live there)."
@@ -159,25 +156,26 @@ def check_notebook(page, name, nb, shots, timeout):
     loaded = sum(imgs.nth(i).evaluate('i => i.complete && i.naturalWidth > 0') for i in range(imgs.count()))
     check(loaded == n_png, f'{name}: every plot rendered as an image ({loaded} of {n_png})')
     # explorers: one live widget per cell that ends by showing one
-    want = sum(1 for c in code_cells if ''.join(c['source']).strip() and EXPLORER_CALL.match(''.join(c['source']).strip().splitlines()[-1]))
+    last_lines = [''.join(c['source']).strip().splitlines()[-1] for c in code_cells if ''.join(c['source']).strip()]
+    calls = [m.group(1) for m in map(EXPLORER_CALL.match, last_lines) if m]   # e.g. ['kernel_explorer', ...]
     views = panel.locator('.jp-OutputArea-output > .jupyter-widgets.widget-vbox')
-    check(views.count() == want, f'{name}: every explorer rendered as live widgets ({views.count()} of {want})')
+    check(views.count() == len(calls), f'{name}: every explorer rendered as live widgets ({views.count()} of {len(calls)})')
     shot(page, shots/f'nb-{Path(name).stem}.png')
     for i in range(views.count()):
-        w = views.nth(i)
+        w, what = views.nth(i), calls[i] if i < len(calls) else f'explorer{i+1}'
         w.scroll_into_view_if_needed()
         img = w.locator('.widget-image').first
         ok = img.evaluate('i => i.complete && i.naturalWidth > 0')
-        check(ok and w.locator('.widget-slider, .widget-dropdown').count() > 0, f'{name}: explorer {i+1} shows a picture and controls')
-        shot(w, shots/f'{Path(name).stem}-explorer{i+1}.png')
+        check(ok and w.locator('.widget-slider, .widget-dropdown').count() > 0, f'{name}: {what} shows a picture and controls')
+        shot(w, shots/f'{Path(name).stem}-{what}.png')
         before = img.get_attribute('src')
         label = move_slider(w)
         try:
             page.wait_for_function('([i, src]) => i.src !== src && i.complete && i.naturalWidth > 0', arg=[img.element_handle(), before], timeout=20_000)
             moved = True
         except Exception: moved = False
-        check(moved, f'{name}: explorer {i+1}: moving its "{label}" slider redraws the picture')
-        if moved: shot(w, shots/f'{Path(name).stem}-explorer{i+1}-moved.png')
+        check(moved, f'{name}: {what}: moving its "{label}" slider redraws the picture')
+        if moved: shot(w, shots/f'{Path(name).stem}-{what}-moved.png')
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -186,6 +184,7 @@ def main():
     p.add_argument('--timeout', type=float, default=100, help='seconds allowed for the notebooks to run')
     a = p.parse_args()
     exe, sync_playwright = find_browser()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # killed from outside: still tear down (the `finally` below)
     shots = Path(a.shots); shots.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix='convlab-browser-'))
     root = tmp/'repo'/'nbs'                     # outputs are written to this copy, never to nbs/
