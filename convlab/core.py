@@ -15,4 +15,5 @@ from .stability import *
 from .batchnorm import *
 from .hooks import *
 from .exercises import *
+from .explorers import *
 __all__ = sorted(n for n in dir() if not n.startswith('_'))   # everything imported above (nbdev's own list is empty here)
