@@ -744,7 +744,7 @@ Exercise('near_zero', _l,
     cases=_acts)
 
 Exercise('n_hooks', _l,
-    "`ActivationStats` is attached to `simple_cnn(10, (8, 16, 32, 64), first_ks=5, layer=conv_norm)`. Each of its five "
+    "`ActivationStats` is attached to `chapter_cnn(layer=conv_norm)`. Each of its five "
     "layers holds a convolution and a batch norm, all but the last also a ReLU, and `Flatten` comes at the end. How many "
     "modules does it hook?",
     'n_hooked', 10,

@@ -16,8 +16,8 @@ from fastai.torch_core import set_seed
 from .data import mnist_path
 from .kernels import top_edge, left_edge, diag1_edge, diag2_edge, apply_kernel
 from .conv2d import conv_out_size
-from .first_cnn import simple_cnn, receptive_field, show_receptive_field
-from .stability import get_dls, fit_cnn
+from .first_cnn import receptive_field, show_receptive_field
+from .stability import get_dls, fit_cnn, chapter_cnn
 from .batchnorm import conv_norm
 
 # %% auto #0
@@ -178,11 +178,11 @@ def rf_grids(model:nn.Module, size:int=28) -> list:
     return res
 
 # %% ../nbs/12_explorers.ipynb #46cb3010
-def rf_explorer(model:nn.Module|None=None, # default: the chapter's CNN, `simple_cnn(10, (8, 16, 32, 64), first_ks=5)`
+def rf_explorer(model:nn.Module|None=None, # default: the chapter's CNN, `chapter_cnn()`
                 ims:list|None=None, # 2D images to draw on (default: `digits()`)
                ) -> W.VBox:
     "Pick a layer and an activation: the input pixels it sees, outlined on a digit, beside the gradient that proves it."
-    model = model if model is not None else simple_cnn(10, (8, 16, 32, 64), first_ks=5)
+    model = model if model is not None else chapter_cnn()
     ims = ims if ims is not None else digits()
     size, rfs = ims[0].shape[-1], [_rows_cols(r) for r in receptive_field(model)]
     grids = rf_grids(model, size)
@@ -214,7 +214,7 @@ def record_runs(epochs:int=1, # epochs of each run
     res = {}
     for name, layer, kw in (('baseline', {}, dict(lr=0.06)), ('batch norm', dict(layer=conv_norm), dict(lr=0.1, schedule='one_cycle'))):
         set_seed(seed, reproducible=True)   # before `get_dls`: a fastai `DataLoader` seeds its shuffling when it is made
-        res[name] = fit_cnn(get_dls(bs), simple_cnn(10, (8, 16, 32, 64), first_ks=5, **layer), epochs=epochs, quiet=True, **kw)
+        res[name] = fit_cnn(get_dls(bs), chapter_cnn(**layer), epochs=epochs, quiet=True, **kw)
     return res
 
 def batch_stats(stats:list, # what `ActivationStats` recorded (`learn.activation_stats.stats`): an item per training batch
