@@ -138,7 +138,8 @@ def _settings(a) -> dict:
 def main(argv=None):
     "The `convlab_train` command: parse `argv` (default: `sys.argv[1:]`), train, and turn every failure into one line on stderr."
     try:
-        import matplotlib; matplotlib.use('Agg')
+        import matplotlib
+        if 'matplotlib.pyplot' not in sys.modules: matplotlib.use('Agg')   # no display needed (a notebook calling main keeps its own)
         a = _parser().parse_args(argv)
         convlab_train(a.out, data=a.data, quiet=a.quiet, **_settings(a))
     except KeyboardInterrupt:
