@@ -76,7 +76,7 @@ def chapter_learner(bs:int=128, # batch size
                     quiet:bool=False, # no progress bar or metrics table
                    ):
     "Train the chapter's final CNN (`chapter_cnn` with a norm layer in each `conv_norm`) on ten-digit MNIST with 1cycle; return the `Learner`."
-    if norm not in NORMS: raise ValueError(f'norm={norm!r} is not one of {tuple(NORMS)}.')
+    if not isinstance(norm, str) or norm not in NORMS: raise ValueError(f'norm={norm!r} is not one of {tuple(NORMS)}.')
     if seed is not None: set_seed(seed, reproducible=True)
     dls = get_dls(bs, path=path, aug=aug)
     model = chapter_cnn(first_ks, layer=partial(conv_norm, norm=NORMS[norm], act_first=act_first))

@@ -25,6 +25,8 @@ def _check_out(out) -> Path:
     "`out` as an absolute path (a symlink followed), or `ValueError` if results may not be written there."
     if not str(out).strip(): raise ValueError('--out is empty; give a folder for the results, e.g. --out convlab_out.')
     out = Path(out).expanduser().resolve()
+    for p in out.parents:
+        if p.exists() and not p.is_dir(): raise ValueError(f'--out {out}: {p} is a file, not a folder.')
     if out.exists() and not out.is_dir(): raise ValueError(f'--out {out} is a file; give a folder for the results.')
     if out.is_dir() and any(out.iterdir()) and not _is_ours(out):
         raise ValueError(f'--out {out} holds files convlab_train did not write; give a new or empty folder, or one of its earlier results.')

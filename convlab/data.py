@@ -141,7 +141,10 @@ def publish_dir(tmp:Path, # a finished folder from `new_tmp_dir(dest)`
     "Put `tmp` in `dest`'s place: the old `dest` is moved aside, the new one renamed in, the old one deleted."
     old = dest.parent/f'.{dest.name}.old-{os.getpid()}'
     if dest.exists(): os.replace(dest, old)
-    os.replace(tmp, dest)
+    try: os.replace(tmp, dest)
+    except BaseException:   # e.g. Ctrl-C between the two renames: put the old folder back before giving up
+        if old.exists() and not dest.exists(): os.replace(old, dest)
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 # %% ../nbs/01_data.ipynb #9a25daf3

@@ -147,7 +147,7 @@ def check(name:str, # the exercise's name, as the lesson gives it
           answer, # your answer: a value, or your function
          ) -> bool:
     "Check your `answer` to exercise `name`: prints ✓ and why, or ✗ and a hint."
-    if name not in EXERCISES: print(f"✗ there is no exercise called {name!r}; the exercises are: {', '.join(EXERCISES)}."); return False
+    if not isinstance(name, str) or name not in EXERCISES: print(f"✗ there is no exercise called {name!r}; the exercises are: {', '.join(EXERCISES)}."); return False
     return EXERCISES[name].check(answer)
 
 def _grid(**ranges): return [dict(zip(ranges, vs)) for vs in itertools.product(*ranges.values())]

@@ -70,11 +70,18 @@ def receptive_field(model:nn.Module, # convolutions, pooling, and layers that ke
     if not any(isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) for m in model.modules()): raise ValueError(f'{type(model).__name__} has no nn.Conv2d or pooling layer.')
     if x is None:
         c = next((m.in_channels for m in model.modules() if isinstance(m, nn.Conv2d)), 1)
-        x = torch.zeros(1, c, 28, 28, device=next(model.parameters(), torch.zeros(0)).device)
+        p = next(model.parameters(), torch.zeros(0))
+        x = torch.zeros(1, c, 28, 28, device=p.device, dtype=p.dtype)
     names = {m: n for n, m in model.named_modules()}
-    rows, rf, jump, start = [], (1, 1), (1, 1), (0, 0)
+    rows, rf, jump, start, grid = [], (1, 1), (1, 1), (0, 0), None
     def hook(m, inp, out):
-        nonlocal rf, jump, start
+        nonlocal rf, jump, start, grid
+        if grid is not None and inp[0].ndim == 4 and inp[0].shape[-2:] != grid:   # changed by something that is not a module
+            raise ValueError(f'receptive_field cannot follow the forward pass into layer {names[m]!r}: its input grid {tuple(inp[0].shape[-2:])} '
+                             f'is not the {tuple(grid)} the previous layer produced (a function call in `forward`, such as F.max_pool2d?).')
+        if isinstance(m, nn.Linear) and inp[0].ndim > 2:
+            raise ValueError(f'receptive_field cannot follow layer {names[m]!r} (Linear): it mixes every position along the last axis.')
+        if out.ndim == 4: grid = out.shape[-2:]
         if isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
             if isinstance(m.padding, str): raise ValueError(f"layer {names[m]!r} uses padding={m.padding!r}; give padding as a number.")
             ks, s, p, d = (_pair(getattr(m, a, 1)) for a in ('kernel_size', 'stride', 'padding', 'dilation'))

@@ -38,7 +38,7 @@ def apply_kernel(im:Tensor, # a 2D image, (height, width)
     if im.ndim != 2 or kernel.ndim != 2: raise ValueError(f'im and kernel must be 2D tensors (height, width), got shapes {tuple(im.shape)} and {tuple(kernel.shape)}.')
     dr, dc = kernel.shape[0]//2, kernel.shape[1]//2
     window = im[row-dr:row+dr+1, col-dc:col+dc+1]
-    if window.shape != kernel.shape: raise ValueError(_misfit(im, row, col, kernel))
+    if row < dr or col < dc or window.shape != kernel.shape: raise ValueError(_misfit(im, row, col, kernel))   # negative indices would wrap around
     return (window * kernel).sum()
 
 def _misfit(im, row, col, kernel):
@@ -51,6 +51,7 @@ def correlate2d(im:Tensor, # a 2D image
                 kernel:Tensor, # a 2D kernel with odd sides, no larger than `im`
                ) -> Tensor:
     "Every valid position of `kernel` over `im`, one `apply_kernel` at a time (a Python loop)."
-    (h, w), (dr, dc) = im.shape[-2:], (kernel.shape[0]//2, kernel.shape[1]//2)
+    if im.ndim != 2 or kernel.ndim != 2: raise ValueError(f'im and kernel must be 2D tensors (height, width), got shapes {tuple(im.shape)} and {tuple(kernel.shape)}.')
+    (h, w), (dr, dc) = im.shape, (kernel.shape[0]//2, kernel.shape[1]//2)
     if kernel.shape[0] > h or kernel.shape[1] > w: raise ValueError(f'a {tuple(kernel.shape)} kernel is larger than the {h}x{w} image.')
     return tensor([[apply_kernel(im, i, j, kernel) for j in range(dc, w - dc)] for i in range(dr, h - dr)])
