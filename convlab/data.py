@@ -152,6 +152,7 @@ def _build(root, sample):
     "The folder for `sample` under `root`: verified, or (re)built whole by one process at a time."
     path = root/_folder(sample)
     if _is_complete(path, sample): return path
+    if root.exists() and not root.is_dir(): raise ValueError(f'the data folder {root} is a file; point dest or $CONVLAB_DATA at a folder.')
     root.mkdir(parents=True, exist_ok=True)
     with locked(root):
         complete = lambda p: _is_complete(p, sample)
@@ -180,7 +181,7 @@ def mnist_path(sample:bool=False, # 3s and 7s in `train|valid` (like `URLs.MNIST
         except Exception as e:
             raise RuntimeError(f"Could not download {url} with fastai's untar_data ({type(e).__name__}: {e}). "
                                "Are you offline? The bundled digits need no network: "
-                               f"mnist_path(sample={sample}) (source='bundled', the default).") from e
+                               f"mnist_path(sample={sample}) (source='bundled', the default), or `convlab_train --data bundled` in a shell.") from e
     return _build(data_root(dest), sample)
 
 # %% ../nbs/01_data.ipynb #5b60e656
