@@ -9,6 +9,7 @@ from functools import partial
 import torch
 from torch import nn, Tensor
 from fastai.torch_core import set_seed
+from fastai.losses import LabelSmoothingCrossEntropyFlat
 from .first_cnn import conv
 from .stability import get_dls, fit_cnn, chapter_cnn
 
@@ -63,13 +64,15 @@ def conv_norm(ni:int, # input channels
 
 # %% ../nbs/07_batchnorm.ipynb #2ada7f0d
 def chapter_learner(bs:int=128, # batch size
-                    epochs:int=10, # epochs
+                    epochs:int=12, # epochs
                     lr:float=0.1, # maximum learning rate
                     schedule:str='one_cycle', # 'one_cycle' or 'fit'
                     norm:str='batch', # the name of a layer factory in `NORMS`
                     first_ks:int=5, # kernel size of the first convolution
                     act_first:bool=False, # False: conv → norm → ReLU (fastai's `ConvLayer`); True: conv → ReLU → norm (fastbook's `conv`)
                     aug:bool=True, # light augmentation of the training batches
+                    label_smoothing:float=0.1, # fastai's `LabelSmoothingCrossEntropyFlat(eps)`; 0: plain cross-entropy
+                    nfs=(8, 16, 32, 64), # filters of the four stride-2 layers before the output layer
                     seed:int|None=42, # seed for data order and weights (None: not seeded)
                     path=None, # data in `URLs.MNIST`'s layout (default: the bundled digits)
                     cbs=None, # more callbacks
@@ -77,7 +80,10 @@ def chapter_learner(bs:int=128, # batch size
                    ):
     "Train the chapter's final CNN (`chapter_cnn` with a norm layer in each `conv_norm`) on ten-digit MNIST with 1cycle; return the `Learner`."
     if not isinstance(norm, str) or norm not in NORMS: raise ValueError(f'norm={norm!r} is not one of {tuple(NORMS)}.')
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) or not 0 <= label_smoothing < 1:
+        raise ValueError(f'label_smoothing must be a number in [0, 1), got {label_smoothing!r}.')
     if seed is not None: set_seed(seed, reproducible=True)
     dls = get_dls(bs, path=path, aug=aug)
-    model = chapter_cnn(first_ks, layer=partial(conv_norm, norm=NORMS[norm], act_first=act_first))
-    return fit_cnn(dls, model, epochs=epochs, lr=lr, schedule=schedule, cbs=cbs, quiet=quiet)
+    model = chapter_cnn(first_ks, layer=partial(conv_norm, norm=NORMS[norm], act_first=act_first), nfs=nfs)
+    loss = LabelSmoothingCrossEntropyFlat(eps=label_smoothing) if label_smoothing else None
+    return fit_cnn(dls, model, epochs=epochs, lr=lr, schedule=schedule, cbs=cbs, quiet=quiet, loss_func=loss)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #0b1ba157
 from __future__ import annotations
-import argparse, json, math, os, shutil, sys, time
+import argparse, inspect, json, math, os, shutil, sys, time
 from pathlib import Path
 
 # %% auto #0
@@ -112,17 +112,21 @@ def _parser():
     "The command line, with the allowed values of each choice taken from the lessons' registries."
     from convlab.data import SOURCES
     from convlab.stability import SCHEDULES
-    from convlab.batchnorm import NORMS
+    from convlab.batchnorm import NORMS, chapter_learner
+    d = {k: v.default for k, v in inspect.signature(chapter_learner).parameters.items()}   # one source of truth for the defaults
     p = _Parser(prog='convlab_train', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                 description="Train the chapter's final learner (batch norm, 1cycle) on MNIST; write metrics.json, history.csv, "
-                            "color_dim.png, layer_stats.png, schedule.png and learner.pkl to --out.")
-    p.add_argument('--bs', type=int, default=128, help='batch size')
-    p.add_argument('--lr', type=float, default=0.1, help='(maximum) learning rate')
-    p.add_argument('--epochs', type=int, default=10, help='epochs')
-    p.add_argument('--schedule', choices=SCHEDULES, default='one_cycle', help='learning rate schedule')
-    p.add_argument('--norm', choices=tuple(NORMS), default='batch', help='normalization layer after each convolution')
-    p.add_argument('--act-first', action='store_true', help="conv → ReLU → norm, fastbook's order (default: conv → norm → ReLU)")
-    p.add_argument('--first-ks', type=int, default=5, help='kernel size of the first convolution')
+                            "color_dim.png, layer_stats.png, schedule.png and learner.pkl to --out. fastbook's own final fit: "
+                            "--bs 512 --epochs 5 --act-first --no-aug --label-smoothing 0.")
+    p.add_argument('--bs', type=int, default=d['bs'], help='batch size')
+    p.add_argument('--lr', type=float, default=d['lr'], help='(maximum) learning rate')
+    p.add_argument('--epochs', type=int, default=d['epochs'], help='epochs')
+    p.add_argument('--schedule', choices=SCHEDULES, default=d['schedule'], help='learning rate schedule')
+    p.add_argument('--norm', choices=tuple(NORMS), default=d['norm'], help='normalization layer after each convolution')
+    p.add_argument('--act-first', action='store_true', default=d['act_first'], help="conv → ReLU → norm, fastbook's order (default: conv → norm → ReLU)")
+    p.add_argument('--first-ks', type=int, default=d['first_ks'], help='kernel size of the first convolution')
+    p.add_argument('--aug', action=argparse.BooleanOptionalAction, default=d['aug'], help='light augmentation of the training batches (--no-aug: none, as fastbook)')
+    p.add_argument('--label-smoothing', type=float, default=d['label_smoothing'], help="label smoothing's eps (0: plain cross-entropy, as fastbook)")
     p.add_argument('--data', choices=SOURCES, default='bundled', help="'bundled': the 5,000 digits shipped with convlab, offline; 'fastai': all 70,000, downloaded by fastai")
     p.add_argument('--seed', type=int, default=42, help='seed for data order and weights')
     p.add_argument('--out', default='convlab_out', help='folder for the results (replaced whole, only on success)')
@@ -135,7 +139,9 @@ def _settings(a) -> dict:
         if getattr(a, name) < 1: raise ValueError(f'--{name.replace("_", "-")} must be an integer >= 1, got {getattr(a, name)}.')
     if not 0 < a.lr < math.inf: raise ValueError(f'--lr must be a finite number > 0, got {a.lr}.')
     if a.seed < 0: raise ValueError(f'--seed must be an integer >= 0, got {a.seed}.')
-    return dict(bs=a.bs, lr=a.lr, epochs=a.epochs, schedule=a.schedule, norm=a.norm, act_first=a.act_first, first_ks=a.first_ks, seed=a.seed)
+    if not 0 <= a.label_smoothing < 1: raise ValueError(f'--label-smoothing must be a number in [0, 1), got {a.label_smoothing}.')
+    return dict(bs=a.bs, lr=a.lr, epochs=a.epochs, schedule=a.schedule, norm=a.norm, act_first=a.act_first, first_ks=a.first_ks,
+                aug=a.aug, label_smoothing=a.label_smoothing, seed=a.seed)
 
 def main(argv=None):
     "The `convlab_train` command: parse `argv` (default: `sys.argv[1:]`), train, and turn every failure into one line on stderr."

@@ -4,14 +4,16 @@
 
 # %% ../nbs/04_first_cnn.ipynb #2ddffbb8
 from __future__ import annotations
+import random
 import torch
 from torch import nn
 import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 from fastai.layers import Flatten
+from fastai.data.core import TfmdDL, DataLoaders
 
 # %% auto #0
-__all__ = ['conv', 'simple_cnn', 'conv_costs', 'receptive_field', 'show_receptive_field']
+__all__ = ['conv', 'simple_cnn', 'conv_costs', 'DecodedDL', 'decode_once', 'receptive_field', 'show_receptive_field']
 
 # %% ../nbs/04_first_cnn.ipynb #03743059
 def conv(ni:int, # input channels
@@ -55,6 +57,42 @@ def conv_costs(model:nn.Module, # a model containing `nn.Conv2d` layers
         model.train(was_training)
     if not rows: raise ValueError(f'{type(model).__name__} ran no nn.Conv2d layer to count.')
     return rows
+
+# %% ../nbs/04_first_cnn.ipynb #ced7a538
+class DecodedDL(TfmdDL):
+    "A `TfmdDL` that decodes its items once and then serves each batch by indexing the decoded tensors."
+    def __init__(self, dataset=None, xs=None, ys=None, **kwargs):
+        super().__init__(dataset, **kwargs)
+        if xs is None: xs, ys = _decode(self)
+        self.xs, self.ys = xs, ys
+
+    def new(self, dataset=None, cls=None, **kwargs):
+        if dataset is not None and dataset is not self.dataset:   # other items (`new_empty` when a Learner is exported): the usual loader
+            return super().new(dataset, cls or TfmdDL, **kwargs)
+        return super().new(dataset, cls, xs=self.xs, ys=self.ys, **kwargs)
+
+    def do_item(self, i): return 0 if i is None else i            # just the index: the work is done once, in `_decode`
+    def create_batch(self, idxs): i = torch.tensor(idxs); return self.xs[i], self.ys[i]
+    def retain(self, res, b): return res                           # already fastai's tensor types (e.g. TensorImageBW, TensorCategory)
+
+_DECODED = {}   # (file, size, mtime) of every item -> decoded tensors: lessons build the same loaders many times
+
+def _decode(dl):
+    "Every item of `dl` through its item transforms (open the PNG, make a tensor), stacked: (images, labels)."
+    key = tuple((str(f), *(lambda s: (s.st_size, s.st_mtime_ns))(f.stat())) for f in dl.dataset.items)
+    if key not in _DECODED:
+        if len(_DECODED) >= 4: _DECODED.clear()
+        items = [TfmdDL.do_item(dl, i) for i in range(len(dl.dataset))]
+        _DECODED[key] = tuple(torch.stack(t) for t in zip(*items))
+    return _DECODED[key]
+
+def decode_once(dls:DataLoaders) -> DataLoaders:
+    "The same `DataLoaders` (items, order, transforms, random state), each loader replaced by a `DecodedDL`."
+    state = random.getstate()     # a new loader draws its shuffling seed from Python's `random`: put the state back afterwards,
+    loaders = [dl.new(cls=DecodedDL) for dl in dls.loaders]
+    for new, old in zip(loaders, dls.loaders): new.rng = old.rng   # and shuffle with the original loaders' generators
+    random.setstate(state)
+    return DataLoaders(*loaders, path=dls.path, device=dls.device)
 
 # %% ../nbs/04_first_cnn.ipynb #e8cb5212
 def _pair(v): return tuple(v) if isinstance(v, (tuple, list)) else (v, v)

@@ -9,9 +9,9 @@ from contextlib import nullcontext
 import torch
 from torch import nn
 from fastai.vision.all import (DataBlock, ImageBlock, PILImageBW, CategoryBlock, GrandparentSplitter, parent_label, Normalize,
-                               aug_transforms, Learner, ActivationStats, CrossEntropyLossFlat, accuracy, Path)
+                               aug_transforms, Learner, ActivationStats, CrossEntropyLossFlat, accuracy, Path, DataLoaders)
 from .data import mnist_path, image_files
-from .first_cnn import conv, simple_cnn
+from .first_cnn import conv, simple_cnn, decode_once
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'get_dls', 'chapter_cnn', 'fit_cnn', 'final_metrics']
@@ -20,7 +20,8 @@ __all__ = ['SCHEDULES', 'get_dls', 'chapter_cnn', 'fit_cnn', 'final_metrics']
 def get_dls(bs:int=64, # batch size
             path=None, # a folder in `URLs.MNIST`'s layout (default: the bundled digits, `mnist_path()`)
             aug:bool=False, # add small random rotations and zooms to the training batches
-           ):
+            decoded:bool=True, # serve batches from images decoded once (`decode_once`); False: fastai opens every PNG every epoch
+           ) -> DataLoaders:
     "`DataLoaders` for ten-digit MNIST in `training|testing` folders, normalized, in a fixed file order."
     path = Path(path) if path is not None else mnist_path()
     if not isinstance(bs, int) or bs < 1: raise ValueError(f'bs must be an int >= 1, got {bs!r}.')
@@ -30,15 +31,17 @@ def get_dls(bs:int=64, # batch size
     if bs > n: raise ValueError(f'bs={bs} is larger than the {n} training images: fastai drops the last partial batch, so an epoch '
                                 f'would have nothing to train on; use bs <= {n}.')
     tfms = [*aug_transforms(do_flip=False, max_rotate=10, max_zoom=1.1, max_warp=0, p_lighting=0), Normalize()] if aug else [Normalize()]
-    return DataBlock((ImageBlock(cls=PILImageBW), CategoryBlock), get_items=image_files, splitter=GrandparentSplitter('training', 'testing'),
+    dls = DataBlock((ImageBlock(cls=PILImageBW), CategoryBlock), get_items=image_files, splitter=GrandparentSplitter('training', 'testing'),
                     get_y=parent_label, batch_tfms=tfms).dataloaders(path, bs=bs, num_workers=0)  # in-process: as fast for 28×28 digits
+    return decode_once(dls) if decoded else dls
 
 # %% ../nbs/06_stability.ipynb #55eda578
 def chapter_cnn(first_ks:int=5, # kernel size of the first convolution
                 layer=conv, # builds each layer, as in `simple_cnn`
+                nfs=(8, 16, 32, 64), # filters of the four stride-2 layers before the output layer
                ) -> nn.Sequential:
     "The chapter's ten-digit CNN: `simple_cnn` with 8, 16, 32 and 64 filters and a 5×5 first kernel."
-    return simple_cnn(10, (8, 16, 32, 64), first_ks=first_ks, layer=layer)
+    return simple_cnn(10, nfs, first_ks=first_ks, layer=layer)
 
 # %% ../nbs/06_stability.ipynb #90d4f3a3
 SCHEDULES = ('fit', 'one_cycle')
@@ -52,13 +55,14 @@ def fit_cnn(dls, # `DataLoaders`, e.g. from `get_dls`
             cbs=None, # more callbacks for the `Learner`
             quiet:bool=False, # no progress bar or metrics table
             n_threads:int|None=1, # torch CPU threads while training (None: leave torch's setting as it is)
+            loss_func=None, # the loss (default: fastai's `CrossEntropyLossFlat()`)
            ) -> Learner:
-    "Train `model` on `dls` with cross-entropy and accuracy, recording `ActivationStats`; return the `Learner`."
+    "Train `model` on `dls` with cross-entropy (or `loss_func`) and accuracy, recording `ActivationStats`; return the `Learner`."
     if not isinstance(epochs, int) or epochs < 1: raise ValueError(f'epochs must be an int >= 1, got {epochs!r}.')
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < math.inf: raise ValueError(f'lr must be a finite number > 0, got {lr!r}.')
     if schedule not in SCHEDULES: raise ValueError(f'schedule={schedule!r} is not one of {SCHEDULES}.')
     if n_threads is not None and (not isinstance(n_threads, int) or n_threads < 1): raise ValueError(f'n_threads must be an int >= 1 or None, got {n_threads!r}.')
-    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, cbs=[ActivationStats(with_hist=with_hist), *(cbs or [])])
+    learn = Learner(dls, model, loss_func=loss_func or CrossEntropyLossFlat(), metrics=accuracy, cbs=[ActivationStats(with_hist=with_hist), *(cbs or [])])
     prev = torch.get_num_threads()
     if n_threads is not None: torch.set_num_threads(n_threads)
     try:
