@@ -58,7 +58,7 @@ def conv_costs(model:nn.Module, # a model containing `nn.Conv2d` layers
     if not rows: raise ValueError(f'{type(model).__name__} ran no nn.Conv2d layer to count.')
     return rows
 
-# %% ../nbs/04_first_cnn.ipynb #ced7a538
+# %% ../nbs/04_first_cnn.ipynb #e4a83da8
 class DecodedDL(TfmdDL):
     "A `TfmdDL` that decodes its items once and then serves each batch by indexing the decoded tensors."
     def __init__(self, dataset=None, xs=None, ys=None, **kwargs):
