@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_batchnorm.ipynb #98e9aed9
 from __future__ import annotations
-import math
+import math, numbers
 from functools import partial
 import torch
 from torch import nn, Tensor
@@ -80,8 +80,10 @@ def chapter_learner(bs:int=128, # batch size
                    ):
     "Train the chapter's final CNN (`chapter_cnn` with a norm layer in each `conv_norm`) on ten-digit MNIST with 1cycle; return the `Learner`."
     if not isinstance(norm, str) or norm not in NORMS: raise ValueError(f'norm={norm!r} is not one of {tuple(NORMS)}.')
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) or not 0 <= label_smoothing < 1:
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) or not 0 <= label_smoothing < 1:
         raise ValueError(f'label_smoothing must be a number in [0, 1), got {label_smoothing!r}.')
+    if not isinstance(nfs, (tuple, list)) or not nfs or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in nfs):
+        raise ValueError(f'nfs must be a tuple of channel counts (ints >= 1), e.g. (8, 16, 32, 64), got {nfs!r}.')
     if seed is not None: set_seed(seed, reproducible=True)
     dls = get_dls(bs, path=path, aug=aug)
     model = chapter_cnn(first_ks, layer=partial(conv_norm, norm=NORMS[norm], act_first=act_first), nfs=nfs)

@@ -123,7 +123,7 @@ def _parser():
     p.add_argument('--epochs', type=int, default=d['epochs'], help='epochs')
     p.add_argument('--schedule', choices=SCHEDULES, default=d['schedule'], help='learning rate schedule')
     p.add_argument('--norm', choices=tuple(NORMS), default=d['norm'], help='normalization layer after each convolution')
-    p.add_argument('--act-first', action='store_true', default=d['act_first'], help="conv → ReLU → norm, fastbook's order (default: conv → norm → ReLU)")
+    p.add_argument('--act-first', action='store_true', default=d['act_first'], help="conv → ReLU → norm, fastbook's order (without it: conv → norm → ReLU)")
     p.add_argument('--first-ks', type=int, default=d['first_ks'], help='kernel size of the first convolution')
     p.add_argument('--aug', action=argparse.BooleanOptionalAction, default=d['aug'], help='light augmentation of the training batches (--no-aug: none, as fastbook)')
     p.add_argument('--label-smoothing', type=float, default=d['label_smoothing'], help="label smoothing's eps (0: plain cross-entropy, as fastbook)")

@@ -4,13 +4,14 @@
 
 # %% ../nbs/04_first_cnn.ipynb #2ddffbb8
 from __future__ import annotations
-import random
+import os, random
 import torch
 from torch import nn
 import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 from fastai.layers import Flatten
 from fastai.data.core import TfmdDL, DataLoaders
+from fastai.vision.augment import RandTransform
 
 # %% auto #0
 __all__ = ['conv', 'simple_cnn', 'conv_costs', 'DecodedDL', 'decode_once', 'receptive_field', 'show_receptive_field']
@@ -75,21 +76,32 @@ class DecodedDL(TfmdDL):
     def create_batch(self, idxs): i = torch.tensor(idxs); return self.xs[i], self.ys[i]
     def retain(self, res, b): return res                           # already fastai's tensor types (e.g. TensorImageBW, TensorCategory)
 
-_DECODED = {}   # (file, size, mtime) of every item -> decoded tensors: lessons build the same loaders many times
+_DECODED = {}   # (how the images are made, and the file, size and mtime of every item) -> decoded images
 
 def _decode(dl):
-    "Every item of `dl` through its item transforms (open the PNG, make a tensor), stacked: (images, labels)."
-    key = tuple((str(f), *(lambda s: (s.st_size, s.st_mtime_ns))(f.stat())) for f in dl.dataset.items)
-    if key not in _DECODED:
+    "Every item of `dl` through its transforms (open the PNG, make a tensor), stacked: (images, labels)."
+    ds, n = dl.dataset, len(dl.dataset)
+    try: files = [(str(f), *(lambda s: (s.st_size, s.st_mtime_ns))(os.stat(f))) for f in ds.items]
+    except (AttributeError, TypeError, OSError) as e:
+        raise ValueError(f'decode_once needs loaders over image files (a DataBlock with get_items), got items like {ds.items[0]!r} ({e}).') from None
+    probe = [TfmdDL.do_item(dl, i)[0] for i in {0, n - 1}]   # two images made the way this loader makes them: two pipelines
+    key = (repr(ds.tfms[0]), repr(dl.after_item), tuple(files),  # whose reprs look alike still give different images here
+           tuple((type(x).__name__, x.dtype, tuple(x.shape), hash(x.numpy().tobytes())) for x in probe))
+    if key not in _DECODED:   # the image side only: labels are cheap, so they are made fresh each time
         if len(_DECODED) >= 4: _DECODED.clear()
-        items = [TfmdDL.do_item(dl, i) for i in range(len(dl.dataset))]
-        _DECODED[key] = tuple(torch.stack(t) for t in zip(*items))
-    return _DECODED[key]
+        _DECODED[key] = torch.stack([TfmdDL.do_item(dl, i)[0] for i in range(n)])
+    return _DECODED[key], torch.stack([ds.tls[1][i] for i in range(n)])
 
 def decode_once(dls:DataLoaders) -> DataLoaders:
-    "The same `DataLoaders` (items, order, transforms, random state), each loader replaced by a `DecodedDL`."
+    "The same `DataLoaders` (items, order, transforms, random state), each non-empty loader replaced by a `DecodedDL`."
+    for dl in dls.loaders:
+        if not all(hasattr(dl.dataset, a) for a in ('tls', 'tfms', 'items')):
+            raise ValueError(f'decode_once needs loaders over image files (a DataBlock with get_items), got a dataset of type {type(dl.dataset).__name__}.')
+        rand = [t for t in (*dl.dataset.tfms[0].fs, *dl.after_item.fs) if isinstance(t, RandTransform)]
+        if rand: raise ValueError(f'decode_once would apply the random item transform {type(rand[0]).__name__} once and freeze it; '
+                                  'use it as a batch transform (batch_tfms=), or keep the usual loaders.')
     state = random.getstate()     # a new loader draws its shuffling seed from Python's `random`: put the state back afterwards,
-    loaders = [dl.new(cls=DecodedDL) for dl in dls.loaders]
+    loaders = [dl.new(cls=DecodedDL) if len(dl.dataset) else dl for dl in dls.loaders]
     for new, old in zip(loaders, dls.loaders): new.rng = old.rng   # and shuffle with the original loaders' generators
     random.setstate(state)
     return DataLoaders(*loaders, path=dls.path, device=dls.device)

@@ -37,6 +37,8 @@ def measure(recipes:dict, # name -> changes from `BASE`
             seeds=(1, 2, 3), # one run per seed
            ) -> list:
     "Train `chapter_learner(**BASE, **changes, seed=s)` for every recipe and seed; one row per run, with wall and CPU seconds."
+    for name, changes in recipes.items():
+        if set(changes) & {'seed', 'quiet', 'path', 'cbs'}: raise ValueError(f'recipe {name!r} sets {sorted(set(changes) & {"seed", "quiet", "path", "cbs"})}: measure chooses those itself.')
     runs = []
     for name, changes in recipes.items():
         for seed in seeds:
@@ -49,6 +51,9 @@ def measure(recipes:dict, # name -> changes from `BASE`
 
 def summarize(runs:list) -> pd.DataFrame:
     "Per recipe: mean, lowest and highest accuracy (in %) over its seeds, and the mean training seconds."
+    need = {'recipe', 'seed', 'accuracy', 'train_s'}
+    if not runs or not all(isinstance(r, dict) and need <= set(r) for r in runs):
+        raise ValueError(f'summarize needs a non-empty list of runs from measure, each with {sorted(need)}.')
     g = pd.DataFrame(runs).groupby('recipe', sort=False)
     return pd.DataFrame({'mean %': g.accuracy.mean() * 100, 'lowest %': g.accuracy.min() * 100, 'highest %': g.accuracy.max() * 100,
                          'train s': g.train_s.mean(), 'seeds': g.seed.apply(lambda s: ','.join(map(str, s)))}).round(2)
@@ -56,17 +61,21 @@ def summarize(runs:list) -> pd.DataFrame:
 def save_runs(runs:list, path) -> Path:
     "Write `runs` and where they were measured (date, CPU count, torch and fastai versions) to a JSON file, atomically."
     import fastai, platform
-    path = Path(path)
+    path = Path(path).expanduser()
+    if not path.parent.is_dir(): raise ValueError(f'cannot write {path}: the folder {path.parent} does not exist.')
+    if path.is_dir(): raise ValueError(f'cannot write {path}: it is a folder.')
     doc = dict(measured=dict(date=time.strftime('%Y-%m-%d'), cpus=os.cpu_count(), torch_threads=1, python=platform.python_version(),
                              torch=torch.__version__, fastai=fastai.__version__), runs=runs)
     tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}')
-    try: tmp.write_text(json.dumps(doc, indent=1)); os.replace(tmp, path)   # readers see the old file or the new one, never half of one
+    try: tmp.write_text(json.dumps(doc, indent=1, allow_nan=False)); os.replace(tmp, path)   # readers see the old file or the new one, never half of one
     finally: tmp.unlink(missing_ok=True)
     return path
 
 def load_runs(path) -> tuple:
     "(runs, where they were measured) from a file `save_runs` wrote."
-    doc = json.loads(Path(path).read_text())
-    if not isinstance(doc, dict) or not isinstance(doc.get('runs'), list): raise ValueError(f'{path} was not written by save_runs.')
+    try: doc = json.loads(Path(path).expanduser().read_text())
+    except (UnicodeDecodeError, ValueError) as e: raise ValueError(f'{path} was not written by save_runs: {e}') from None
+    if not isinstance(doc, dict) or not isinstance(doc.get('runs'), list) or not isinstance(doc.get('measured'), dict):
+        raise ValueError(f'{path} was not written by save_runs: it needs "runs" (a list) and "measured" (where they were measured).')
     return doc['runs'], doc['measured']
 

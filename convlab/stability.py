@@ -24,7 +24,7 @@ def get_dls(bs:int=64, # batch size
            ) -> DataLoaders:
     "`DataLoaders` for ten-digit MNIST in `training|testing` folders, normalized, in a fixed file order."
     path = Path(path) if path is not None else mnist_path()
-    if not isinstance(bs, int) or bs < 1: raise ValueError(f'bs must be an int >= 1, got {bs!r}.')
+    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f'bs must be an int >= 1, got {bs!r}.')
     if not (path/'training').is_dir() or not (path/'testing').is_dir():
         raise ValueError(f"{path} is not in URLs.MNIST's layout: it needs 'training' and 'testing' folders (try mnist_path()).")
     n = len(image_files(path/'training'))
