@@ -8,13 +8,17 @@ import json, os, time
 from pathlib import Path
 import pandas as pd
 import torch
+import convlab
 from .batchnorm import chapter_learner
 from .stability import final_metrics
 
 # %% auto #0
-__all__ = ['BASE', 'RECIPES', 'measure', 'summarize', 'save_runs', 'load_runs']
+__all__ = ['RUNS', 'BASE', 'RECIPES', 'measure', 'summarize', 'save_runs', 'load_runs']
 
 # %% ../nbs/13_how_far.ipynb #675c0cd4
+RUNS = Path(convlab.__file__).parent/'how_far_runs.json'
+"The runs this lesson reads, shipped inside the package, so the lesson works outside a clone too (Colab, Kaggle, pip)."
+
 BASE = dict(bs=128, epochs=10, lr=0.1, act_first=False, aug=True, label_smoothing=0., first_ks=5, nfs=(8, 16, 32, 64))
 "The course's final learner before this lesson (lesson 07's settings): every recipe below changes it."
 
