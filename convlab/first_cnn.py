@@ -81,7 +81,7 @@ _DECODED = {}   # (how the images are made, and the file, size and mtime of ever
 def _decode(dl):
     "Every item of `dl` through its transforms (open the PNG, make a tensor), stacked: (images, labels)."
     ds, n = dl.dataset, len(dl.dataset)
-    try: files = [(str(f), *(lambda s: (s.st_size, s.st_mtime_ns))(os.stat(f))) for f in ds.items]
+    try: files = [(str(f), st.st_size, st.st_mtime_ns) for f, st in ((f, os.stat(f)) for f in ds.items)]
     except (AttributeError, TypeError, OSError) as e:
         raise ValueError(f'decode_once needs loaders over image files (a DataBlock with get_items), got items like {ds.items[0]!r} ({e}).') from None
     probe = [TfmdDL.do_item(dl, i)[0] for i in {0, n - 1}]   # two images made the way this loader makes them: two pipelines

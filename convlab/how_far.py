@@ -42,7 +42,7 @@ def measure(recipes:dict, # name -> changes from `BASE`
            ) -> list:
     "Train `chapter_learner(**BASE, **changes, seed=s)` for every recipe and seed; one row per run, with wall and CPU seconds."
     for name, changes in recipes.items():
-        if set(changes) & {'seed', 'quiet', 'path', 'cbs'}: raise ValueError(f'recipe {name!r} sets {sorted(set(changes) & {"seed", "quiet", "path", "cbs"})}: measure chooses those itself.')
+        if taken := sorted(set(changes) & {'seed', 'quiet', 'path', 'cbs'}): raise ValueError(f'recipe {name!r} sets {taken}: measure chooses those itself.')
     runs = []
     for name, changes in recipes.items():
         for seed in seeds:
